@@ -1,0 +1,17 @@
+package io.halb.balance;
+
+import io.halb.config.PoolConfig;
+
+import java.util.List;
+
+/** Maps a pool's algorithm to its balancer. */
+final class Balancers {
+
+    private Balancers() {}
+
+    static Balancer of(PoolConfig pool, List<Endpoint> endpoints) {
+        return switch (pool.algorithm()) {
+            default -> new RoundRobinBalancer(endpoints);
+        };
+    }
+}
