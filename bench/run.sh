@@ -1,0 +1,594 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark on loopback: wrk against an nginx backend directly, through HAProxy,
+# through NGINX and through halb, interleaved in one run with the same settings.
+# See bench/README.md for what it measures and the knobs; `bench/run.sh --help` for the flags.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+COMMAND_LINE="bench/run.sh${*:+ $*}"
+
+# ---------------------------------------------------------------------------------------------
+# Settings (environment first, flags override)
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-50}
+BODY=${BODY:-2}
+MODE=${MODE:-http}
+TARGETS=${TARGETS:-direct,haproxy,nginx,halb}
+WRK_THREADS=${WRK_THREADS:-1}
+WRK_CPU=${WRK_CPU:-0}
+PROXY_CPU=${PROXY_CPU:-1}
+WARMUP=${WARMUP:-2}                     # seconds of uncounted load for every target, per start
+HALB_WARMUP=${HALB_WARMUP:-10}          # extra uncounted seconds for halb (JIT)
+HALB_START_TIMEOUT=${HALB_START_TIMEOUT:-300}   # the launcher may build the jar first
+HALB_JAR=${HALB_JAR:-}                  # run this jar with java instead of ./halb
+HALB_JAVA_OPTS=${HALB_JAVA_OPTS:-}      # JVM options; implies running the jar with java
+PAUSE=${PAUSE:-1}                       # seconds between runs
+OUT=${OUT:-}                            # also write the report here
+KEEP=${KEEP:-0}                         # keep the temp dir (configs, logs, raw wrk output)
+
+usage() {
+  cat <<'EOF'
+usage: bench/run.sh [options]
+
+  --quick               2 rounds of 3 s, 1 s warm-up, 3 s halb warm-up
+  --rounds N            interleaved rounds (default 3)            [ROUNDS]
+  --duration S          seconds per wrk run (default 10)          [DURATION]
+  --connections N       wrk connections (default 50)              [CONNECTIONS]
+  --body 2|4096         response body size in bytes (default 2)   [BODY]
+  --mode http|tcp       proxy mode (default http)                 [MODE]
+  --targets LIST        comma list of direct,haproxy,nginx,halb   [TARGETS]
+  --threads N           wrk threads (default 1: wrk has one CPU)  [WRK_THREADS]
+  --wrk-cpu N           CPU for wrk (default 0)                   [WRK_CPU]
+  --proxy-cpu N         CPU for the proxy and backend (default 1) [PROXY_CPU]
+  --warmup S            uncounted seconds per target (default 2)  [WARMUP]
+  --halb-warmup S       extra uncounted seconds for halb (10)     [HALB_WARMUP]
+  --halb-jar FILE       run `java -jar FILE run -c CFG` instead of ./halb   [HALB_JAR]
+  --out FILE            also write the Markdown report to FILE    [OUT]
+  --keep                keep the temp dir with configs, logs and raw wrk output   [KEEP=1]
+EOF
+}
+
+while (( $# > 0 )); do
+  case "$1" in
+    --quick) ROUNDS=2; DURATION=3; WARMUP=1; HALB_WARMUP=3; shift ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --body) BODY=$2; shift 2 ;;
+    --mode) MODE=$2; shift 2 ;;
+    --targets) TARGETS=$2; shift 2 ;;
+    --threads) WRK_THREADS=$2; shift 2 ;;
+    --wrk-cpu) WRK_CPU=$2; shift 2 ;;
+    --proxy-cpu) PROXY_CPU=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --halb-warmup) HALB_WARMUP=$2; shift 2 ;;
+    --halb-jar) HALB_JAR=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+DURATION=${DURATION%s}
+WARMUP=${WARMUP%s}
+HALB_WARMUP=${HALB_WARMUP%s}
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "rounds: $ROUNDS (expected: a positive integer)"
+[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "duration: $DURATION (expected: whole seconds >= 1)"
+[[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || die "connections: $CONNECTIONS (expected: a positive integer)"
+[[ "$BODY" == 2 || "$BODY" == 4096 ]] || die "body: $BODY (expected: 2 | 4096)"
+[[ "$MODE" == http || "$MODE" == tcp ]] || die "mode: $MODE (expected: http | tcp)"
+(( CONNECTIONS >= WRK_THREADS )) || die "connections: $CONNECTIONS (expected: >= threads $WRK_THREADS)"
+
+IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
+for t in "${TARGET_LIST[@]}"; do
+  case "$t" in direct|haproxy|nginx|halb) ;; *) die "target: $t (expected: direct, haproxy, nginx, halb)" ;; esac
+done
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+missing=()
+for tool in wrk haproxy nginx taskset curl ss awk; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if (( ${#missing[@]} > 0 )); then
+  die "missing: ${missing[*]}. Install with: apt-get install wrk haproxy nginx util-linux curl iproute2"
+fi
+NCPU=$(nproc --all)
+(( WRK_CPU < NCPU && PROXY_CPU < NCPU )) || die "CPUs $WRK_CPU and $PROXY_CPU needed; this machine has $NCPU"
+(( WRK_CPU != PROXY_CPU )) || log "warning: wrk and the proxy share CPU $WRK_CPU; figures will not compare with docs/performance.md"
+
+CLK_TCK=$(getconf CLK_TCK)
+# 2 fds per proxied connection plus slack; the hard limit here is 20,000 and cannot be raised.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+NGINX_STREAM_LOAD=""
+nginx_stream_available() {
+  local v; v=$(nginx -V 2>&1)
+  if [[ "$v" == *"--with-stream=dynamic"* ]]; then
+    local so
+    for so in /usr/lib/nginx/modules/ngx_stream_module.so /usr/share/nginx/modules/ngx_stream_module.so; do
+      if [[ -f "$so" ]]; then NGINX_STREAM_LOAD="load_module $so;"; return 0; fi
+    done
+    return 1
+  fi
+  [[ "$v" == *"--with-stream "* || "$v" == *"--with-stream" ]]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes and cleanup
+
+TMP=$(mktemp -d /tmp/halb-bench.XXXXXX)
+PIDS=()
+
+descendants() {  # prints pid and all of its live descendants
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2; pids[NR] = $1 }
+    END {
+      keep[root] = 1; print root; changed = 1
+      while (changed) {
+        changed = 0
+        for (i in pids) { p = pids[i]; if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; print p; changed = 1 } }
+      }
+    }'
+}
+
+stop_tree() {
+  local pid=$1 all p i
+  kill -0 "$pid" 2>/dev/null || return 0
+  all=$(descendants "$pid")
+  # shellcheck disable=SC2086
+  kill -TERM $all 2>/dev/null || true
+  for i in $(seq 1 50); do
+    local alive=0
+    for p in $all; do kill -0 "$p" 2>/dev/null && alive=1; done
+    (( alive == 0 )) && break
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  kill -KILL $all 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${PIDS[@]}"; do stop_tree "$pid"; done
+  if (( KEEP == 1 )); then
+    log "kept $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# CPU ticks (utime+stime, all threads, plus waited-for children) of a process tree.
+cpu_ticks() {
+  local p total=0 t
+  for p in $(descendants "$1"); do
+    [[ -r /proc/$p/stat ]] || continue
+    # Fields after "pid (comm) ": state is $1, so utime/stime/cutime/cstime are $12..$15.
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }') || continue
+    total=$(( total + ${t:-0} ))
+  done
+  echo "$total"
+}
+
+# A free TCP port on 127.0.0.1 that no one listens on and that this run has not handed out.
+USED_PORTS=" "
+free_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 30000 ))
+    [[ "$USED_PORTS" == *" $p "* ]] && continue
+    if [[ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]]; then
+      USED_PORTS+="$p "
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+wait_http() {  # port timeout_s pid -> 0 when a GET / answers 200
+  local port=$1 timeout=$2 pid=$3 deadline=$(( SECONDS + $2 ))
+  while (( SECONDS < deadline )); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null | grep -q '^200$'; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Configurations
+
+BACKEND_PORT=$(free_port)
+
+write_backend_conf() {
+  mkdir -p "$TMP/backend/logs" "$TMP/backend/www"
+  # A file rather than `return 200 "..."`: nginx caps a config string at 4 KiB.
+  head -c "$BODY" /dev/zero | tr '\0' 'x' >"$TMP/backend/www/body"
+  cat >"$TMP/backend/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 10000;
+pid $TMP/backend/nginx.pid;
+error_log $TMP/backend/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $TMP/backend/body;
+  proxy_temp_path $TMP/backend/proxy;
+  fastcgi_temp_path $TMP/backend/fastcgi;
+  uwsgi_temp_path $TMP/backend/uwsgi;
+  scgi_temp_path $TMP/backend/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  default_type text/plain;
+  etag off;
+  open_file_cache max=16 inactive=1h;
+  open_file_cache_valid 1h;
+  server {
+    listen 127.0.0.1:$BACKEND_PORT backlog=4096;
+    root $TMP/backend/www;
+    location / { try_files /body =404; }
+  }
+}
+EOF
+}
+
+write_haproxy_conf() {
+  cat >"$TMP/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 8000
+  pidfile $TMP/haproxy.pid
+
+defaults
+  mode $MODE
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+$( [[ "$MODE" == http ]] && printf '  option http-keep-alive\n  http-reuse always\n' )
+
+frontend bench
+  bind 127.0.0.1:$1
+  default_backend backend
+
+backend backend
+  server nginx 127.0.0.1:$BACKEND_PORT
+EOF
+}
+
+write_nginx_proxy_conf() {
+  mkdir -p "$TMP/nproxy/logs"
+  local body
+  if [[ "$MODE" == http ]]; then
+    body="http {
+  access_log off;
+  client_body_temp_path $TMP/nproxy/body;
+  proxy_temp_path $TMP/nproxy/proxy;
+  fastcgi_temp_path $TMP/nproxy/fastcgi;
+  uwsgi_temp_path $TMP/nproxy/uwsgi;
+  scgi_temp_path $TMP/nproxy/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  upstream backend {
+    server 127.0.0.1:$BACKEND_PORT;
+    keepalive 64;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$1 backlog=4096;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+  }
+}"
+  else
+    body="stream {
+  upstream backend { server 127.0.0.1:$BACKEND_PORT; }
+  server {
+    listen 127.0.0.1:$1 backlog=4096;
+    proxy_pass backend;
+  }
+}"
+  fi
+  cat >"$TMP/nproxy/nginx.conf" <<EOF
+$NGINX_STREAM_LOAD
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 10000;
+pid $TMP/nproxy/nginx.pid;
+error_log $TMP/nproxy/logs/error.log warn;
+events { worker_connections 8192; }
+$body
+EOF
+}
+
+write_halb_conf() {
+  cat >"$TMP/halb.yaml" <<EOF
+event_loops: 1
+admin: {bind: 127.0.0.1:$2}
+listeners:
+  - {name: bench, bind: 127.0.0.1:$1, mode: $MODE, pool: backend}
+pools:
+  - name: backend
+    algorithm: round_robin
+    servers:
+      - {name: nginx, address: 127.0.0.1:$BACKEND_PORT}
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# Start everything
+
+declare -A PORT PID STARTED_WITH
+
+start_pinned() {  # name logfile cmd...  (runs from the repo root, pinned to PROXY_CPU)
+  local name=$1 logf=$2; shift 2
+  ( cd "$REPO" && exec taskset -c "$PROXY_CPU" "$@" ) >"$logf" 2>&1 </dev/null &
+  local pid=$!
+  PIDS+=("$pid")
+  PID[$name]=$pid
+}
+
+log "temp dir $TMP"
+write_backend_conf
+start_pinned backend "$TMP/backend/stdout.log" nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf"
+wait_http "$BACKEND_PORT" 20 "${PID[backend]}" || { cat "$TMP/backend/logs/error.log" "$TMP/backend/stdout.log" >&2 || true; die "backend nginx did not start"; }
+got=$(curl -s -m 2 "http://127.0.0.1:$BACKEND_PORT/" | wc -c)
+(( got == BODY )) || die "backend answers $got bytes, expected $BODY"
+log "backend nginx on 127.0.0.1:$BACKEND_PORT (pid ${PID[backend]}, body $BODY bytes)"
+PORT[direct]=$BACKEND_PORT
+
+SKIPPED=()
+ACTIVE=()
+for t in "${TARGET_LIST[@]}"; do
+  case "$t" in
+    direct)
+      ACTIVE+=(direct)
+      ;;
+    haproxy)
+      PORT[haproxy]=$(free_port)
+      write_haproxy_conf "${PORT[haproxy]}"
+      if ! haproxy -c -q -f "$TMP/haproxy.cfg" >"$TMP/haproxy.check" 2>&1; then
+        cat "$TMP/haproxy.check" >&2; die "haproxy rejected its configuration"
+      fi
+      start_pinned haproxy "$TMP/haproxy.log" haproxy -f "$TMP/haproxy.cfg" -db
+      if wait_http "${PORT[haproxy]}" 20 "${PID[haproxy]}"; then
+        ACTIVE+=(haproxy); STARTED_WITH[haproxy]="haproxy $(haproxy -v | awk 'NR==1 {print $3}'), nbthread 1"
+        log "haproxy on 127.0.0.1:${PORT[haproxy]} (pid ${PID[haproxy]})"
+      else
+        tail -20 "$TMP/haproxy.log" >&2 || true; SKIPPED+=("haproxy: did not answer on 127.0.0.1:${PORT[haproxy]}")
+      fi
+      ;;
+    nginx)
+      if [[ "$MODE" == tcp ]] && ! nginx_stream_available; then
+        SKIPPED+=("nginx: no stream module for tcp mode (apt-get install libnginx-mod-stream)")
+        log "${SKIPPED[-1]}"
+        continue
+      fi
+      PORT[nginx]=$(free_port)
+      write_nginx_proxy_conf "${PORT[nginx]}"
+      start_pinned nginx "$TMP/nproxy/stdout.log" nginx -p "$TMP/nproxy" -c "$TMP/nproxy/nginx.conf"
+      if wait_http "${PORT[nginx]}" 20 "${PID[nginx]}"; then
+        ACTIVE+=(nginx); STARTED_WITH[nginx]="nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker"
+        log "nginx proxy on 127.0.0.1:${PORT[nginx]} (pid ${PID[nginx]})"
+      else
+        cat "$TMP/nproxy/logs/error.log" "$TMP/nproxy/stdout.log" >&2 || true
+        SKIPPED+=("nginx: did not answer on 127.0.0.1:${PORT[nginx]}")
+      fi
+      ;;
+    halb)
+      PORT[halb]=$(free_port)
+      admin_port=$(free_port)
+      write_halb_conf "${PORT[halb]}" "$admin_port"
+      candidates=()
+      if [[ -n "$HALB_JAR" || -n "$HALB_JAVA_OPTS" ]]; then
+        jar=${HALB_JAR:-$REPO/core/target/halb.jar}
+        [[ -f "$jar" ]] && candidates+=("java")
+      else
+        [[ -x "$REPO/halb" ]] && candidates+=("launcher")
+        [[ -f "$REPO/core/target/halb.jar" ]] && candidates+=("java")
+        jar=$REPO/core/target/halb.jar
+      fi
+      if (( ${#candidates[@]} == 0 )); then
+        SKIPPED+=("halb: neither ./halb nor core/target/halb.jar exists (build: mvn -B -DskipTests package -pl core)")
+        log "${SKIPPED[-1]}"
+        continue
+      fi
+      for how in "${candidates[@]}"; do
+        if [[ "$how" == launcher ]]; then
+          cmd=(./halb run -c "$TMP/halb.yaml")
+        else
+          # shellcheck disable=SC2206
+          cmd=(java $HALB_JAVA_OPTS -jar "$jar" run -c "$TMP/halb.yaml")
+        fi
+        log "starting halb: ${cmd[*]}"
+        start_pinned halb "$TMP/halb-$how.log" "${cmd[@]}"
+        if wait_http "${PORT[halb]}" "$HALB_START_TIMEOUT" "${PID[halb]}"; then
+          STARTED_WITH[halb]="${cmd[*]}"
+          break
+        fi
+        log "halb via $how did not answer on 127.0.0.1:${PORT[halb]}; its log ends with:"
+        tail -20 "$TMP/halb-$how.log" >&2 || true
+        stop_tree "${PID[halb]}"
+        unset 'PID[halb]'
+      done
+      if [[ -n "${STARTED_WITH[halb]:-}" ]]; then
+        ACTIVE+=(halb)
+        log "halb on 127.0.0.1:${PORT[halb]} (pid ${PID[halb]})"
+      else
+        why=$(grep -v '^[[:space:]]*$' "$TMP/halb-${candidates[-1]}.log" 2>/dev/null | tail -1 | cut -c1-160)
+        SKIPPED+=("halb: did not answer 200 on 127.0.0.1:${PORT[halb]}${why:+; its log ends with: $why}")
+      fi
+      ;;
+  esac
+done
+(( ${#ACTIVE[@]} > 0 )) || die "nothing to measure"
+
+# ---------------------------------------------------------------------------------------------
+# Measure
+
+to_us() {  # wrk time like 812.00us, 1.23ms, 2.00s, 1.00m -> microseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000;
+    else if (u == "m") f = 60000000; else if (u == "h") f = 3600000000; else f = -1
+    printf "%.1f", (f < 0 ? -1 : n * f) }'
+}
+
+run_wrk() {  # port seconds outfile
+  taskset -c "$WRK_CPU" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2"s --latency \
+    "http://127.0.0.1:$1/" >"$3" 2>&1
+}
+
+declare -A R_RPS R_P50 R_P99 R_CPU R_BCPU R_ERR
+measure() {  # target round
+  local t=$1 r=$2 out="$TMP/wrk-$1-r$2.txt"
+  local pid=${PID[$t]:-} p0=0 p1=0 b0 b1
+  [[ -n "$pid" ]] && p0=$(cpu_ticks "$pid")
+  b0=$(cpu_ticks "${PID[backend]}")
+  run_wrk "${PORT[$t]}" "$DURATION" "$out" || log "wrk exited non-zero for $t (see $out)"
+  b1=$(cpu_ticks "${PID[backend]}")
+  [[ -n "$pid" ]] && p1=$(cpu_ticks "$pid")
+
+  local rps reqs p50 p99 errs non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+  reqs=$(awk '/ requests in / {print $1}' "$out")
+  p50=$(to_us "$(awk '$1 == "50%" {print $2}' "$out")")
+  p99=$(to_us "$(awk '$1 == "99%" {print $2}' "$out")")
+  errs=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
+  errs=$(( ${errs:-0} + ${non2xx:-0} ))
+  if [[ -z "$rps" || -z "$reqs" || "$reqs" == 0 ]]; then
+    log "$t round $r: no result; wrk said:"; cat "$out" >&2
+    rps=0; reqs=0; p50=-1; p99=-1
+  fi
+  local cpu="-" bcpu
+  if [[ -n "$pid" && "$reqs" -gt 0 ]]; then
+    cpu=$(awk -v d=$(( p1 - p0 )) -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", d * 1000000 / hz / n }')
+  fi
+  bcpu=$(awk -v d=$(( b1 - b0 )) -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (n > 0 ? d * 1000000 / hz / n : 0) }')
+  R_RPS[$t]+="$rps "; R_P50[$t]+="$p50 "; R_P99[$t]+="$p99 "
+  R_CPU[$t]+="$cpu "; R_BCPU[$t]+="$bcpu "; R_ERR[$t]+="$errs "
+  log "$(printf '%-8s round %d: %10.0f req/s  p50 %8.1f us  p99 %8.1f us  proxy %6s us/req  backend %6s us/req  errors %d' \
+    "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$bcpu" "$errs")"
+}
+
+# Uncounted warm-up: every target briefly, halb longer so its JIT has compiled the hot path.
+for t in "${ACTIVE[@]}"; do
+  w=$WARMUP
+  [[ "$t" == halb ]] && w=$(( WARMUP + HALB_WARMUP ))
+  (( w > 0 )) || continue
+  log "warm-up $t (${w}s, not counted)"
+  run_wrk "${PORT[$t]}" "$w" "$TMP/warmup-$t.txt" || true
+done
+
+n=${#ACTIVE[@]}
+for (( r = 1; r <= ROUNDS; r++ )); do
+  for (( i = 0; i < n; i++ )); do
+    t=${ACTIVE[$(( (i + r - 1) % n ))]}
+    sleep "$PAUSE"
+    measure "$t" "$r"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+median() {  # numbers... ("-" values ignored) -> median or "-"
+  printf '%s\n' "$@" | awk '$1 != "-" && $1 != ""' | sort -g | awk '
+    { v[NR] = $1 }
+    END { if (NR == 0) { print "-"; exit }
+          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f–%.0f", lo, hi}'; }
+sum() { printf '%s\n' "$@" | awk '{s += $1} END {print s + 0}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+fmt_ms() { awk -v v="$1" 'BEGIN { if (v == "-" || v < 0) print "-"; else printf "%.2f ms", v / 1000 }'; }
+fmt_int() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.0f", v }'; }
+fmt_2() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.1f", v }'; }
+
+declare -A M_RPS M_CPU
+label() {
+  case "$1" in
+    direct) echo "direct (nginx backend)" ;;
+    haproxy) echo "HAProxy" ;;
+    nginx) echo "NGINX" ;;
+    halb) echo "halb" ;;
+  esac
+}
+
+report() {
+  local t
+  echo "### mode $MODE, body $BODY B, $CONNECTIONS connections"
+  echo
+  echo "\`$COMMAND_LINE\`"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $ROUNDS interleaved round(s) of ${DURATION} s; wrk -t$WRK_THREADS on CPU $WRK_CPU," \
+       "proxy and nginx backend on CPU $PROXY_CPU; $(nproc) CPUs, Linux $(uname -r)."
+  echo
+  echo "| target | req/s (median) | req/s (min–max) | p50 | p99 | proxy CPU µs/req | backend CPU µs/req | vs direct | errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for t in "${ACTIVE[@]}"; do
+    # shellcheck disable=SC2086
+    {
+      M_RPS[$t]=$(median ${R_RPS[$t]}); M_CPU[$t]=$(median ${R_CPU[$t]})
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(label "$t")" \
+        "$(fmt_int "${M_RPS[$t]}")" "$(range ${R_RPS[$t]})" \
+        "$(fmt_ms "$(median ${R_P50[$t]})")" "$(fmt_ms "$(median ${R_P99[$t]})")" \
+        "$(fmt_2 "${M_CPU[$t]}")" "$(fmt_2 "$(median ${R_BCPU[$t]})")" \
+        "$( [[ -n "${M_RPS[direct]:-}" ]] && ratio "${M_RPS[$t]}" "${M_RPS[direct]}" || echo "-")" \
+        "$(sum ${R_ERR[$t]})"
+    }
+  done
+  echo
+  if [[ -n "${M_RPS[halb]:-}" ]]; then
+    echo "| ratio | value |"
+    echo "|---|---:|"
+    [[ -n "${M_RPS[haproxy]:-}" ]] && echo "| halb / HAProxy, req/s | $(ratio "${M_RPS[halb]}" "${M_RPS[haproxy]}") |"
+    [[ -n "${M_RPS[haproxy]:-}" ]] && echo "| halb / HAProxy, CPU per request | $(ratio "${M_CPU[halb]}" "${M_CPU[haproxy]}") |"
+    [[ -n "${M_RPS[nginx]:-}" ]] && echo "| halb / NGINX, req/s | $(ratio "${M_RPS[halb]}" "${M_RPS[nginx]}") |"
+    [[ -n "${M_RPS[nginx]:-}" ]] && echo "| halb / NGINX, CPU per request | $(ratio "${M_CPU[halb]}" "${M_CPU[nginx]}") |"
+    [[ -n "${M_RPS[direct]:-}" ]] && echo "| halb / direct, req/s | $(ratio "${M_RPS[halb]}" "${M_RPS[direct]}") |"
+    echo
+  fi
+  for t in "${ACTIVE[@]}"; do
+    [[ -n "${STARTED_WITH[$t]:-}" ]] && echo "- $(label "$t"): \`${STARTED_WITH[$t]}\`"
+  done
+  local s
+  for s in "${SKIPPED[@]+"${SKIPPED[@]}"}"; do echo "- skipped $s"; done
+  echo
+  echo "Medians over rounds; latency from \`wrk --latency\`; CPU is utime+stime from /proc/PID/stat of the" \
+       "whole process (all threads) over each run, divided by the requests wrk completed; errors are socket" \
+       "errors plus non-2xx responses summed over rounds."
+}
+
+REPORT=$(report)
+echo
+echo "$REPORT"
+if [[ -n "$OUT" ]]; then
+  mkdir -p "$(dirname "$OUT")"
+  echo "$REPORT" >"$OUT"
+  log "report written to $OUT"
+fi
