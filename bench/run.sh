@@ -352,6 +352,10 @@ start_pinned() {  # name logfile cmd...  (runs from the repo root, pinned to PRO
 }
 
 log "temp dir $TMP"
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# Anything else running on the proxy's CPU shows up as noise in every column.
+awk -v l="${LOAD_AT_START%% *}" 'BEGIN { exit !(l > 0.5) }' &&
+  log "warning: load average is $LOAD_AT_START before starting; other work will disturb the figures"
 write_backend_conf
 start_pinned backend "$TMP/backend/stdout.log" nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf"
 wait_http "$BACKEND_PORT" 20 "${PID[backend]}" || { cat "$TMP/backend/logs/error.log" "$TMP/backend/stdout.log" >&2 || true; die "backend nginx did not start"; }
@@ -546,7 +550,8 @@ report() {
   echo "\`$COMMAND_LINE\`"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $ROUNDS interleaved round(s) of ${DURATION} s; wrk -t$WRK_THREADS on CPU $WRK_CPU," \
-       "proxy and nginx backend on CPU $PROXY_CPU; $(nproc) CPUs, Linux $(uname -r)."
+       "proxy and nginx backend on CPU $PROXY_CPU; $(nproc) CPUs, Linux $(uname -r);" \
+       "load average before the run: $LOAD_AT_START."
   echo
   echo "| target | req/s (median) | req/s (min–max) | p50 | p99 | proxy CPU µs/req | backend CPU µs/req | vs direct | errors |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
