@@ -11,7 +11,8 @@ final class Balancers {
 
     static Balancer of(PoolConfig pool, List<Endpoint> endpoints) {
         return switch (pool.algorithm()) {
-            default -> new RoundRobinBalancer(endpoints);
+            case WEIGHTED_ROUND_ROBIN -> WeightedRoundRobinBalancer.of(endpoints);
+            default -> RoundRobinBalancer.of(endpoints);
         };
     }
 }

@@ -3,8 +3,10 @@ package io.halb.balance;
 import io.halb.config.HostPort;
 import io.halb.config.ServerConfig;
 
+import java.lang.ref.WeakReference;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -37,6 +39,14 @@ public final class Endpoint {
     private final AtomicLong responseTimeEwmaNanos = new AtomicLong();
 
     /**
+     * The balancers' watches, told when {@link #weight} or {@link #state} changes so that they
+     * rebuild their tables. Held weakly: a balancer replaced by a reload is collected with its watch
+     * and its cleared reference is dropped on the next {@link #watch}. Added to when a balancer is
+     * built (off the hot path); iterated by whoever changes weight or state.
+     */
+    private final CopyOnWriteArrayList<WeakReference<ChangeWatch>> watches = new CopyOnWriteArrayList<>();
+
+    /**
      * @param socketAddress the resolved address to connect to (resolved off the event loops)
      */
     public Endpoint(String pool, ServerConfig config, InetSocketAddress socketAddress) {
@@ -67,12 +77,21 @@ public final class Endpoint {
         if (weight < 0 || weight > ServerConfig.MAX_WEIGHT) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0.." + ServerConfig.MAX_WEIGHT + ")");
         }
-        this.weight = weight;
+        if (this.weight != weight) {
+            this.weight = weight;
+            changed();
+        }
     }
 
     public ServerState state() { return state; }
 
-    public void state(ServerState state) { this.state = Objects.requireNonNull(state, "state"); }
+    public void state(ServerState state) {
+        Objects.requireNonNull(state, "state");
+        if (this.state != state) {
+            this.state = state;
+            changed();
+        }
+    }
 
     /** Whether the server takes new, unpinned requests: up and with a weight above zero. */
     public boolean available() {
@@ -124,6 +143,22 @@ public final class Endpoint {
     /** Seeds the average, e.g. with the pool's average for a server that just came back. */
     public void seedResponseTime(long nanos) {
         responseTimeEwmaNanos.set(Math.max(0, nanos));
+    }
+
+    /** Tells {@code watch} about every later change of weight or state. */
+    void watch(ChangeWatch watch) {
+        watches.removeIf(ref -> ref.get() == null);
+        watches.add(new WeakReference<>(watch));
+    }
+
+    /** Called after the new weight or state is visible, so a watcher that sees the bump sees it. */
+    private void changed() {
+        for (WeakReference<ChangeWatch> ref : watches) {
+            ChangeWatch watch = ref.get();
+            if (watch != null) {
+                watch.changed();
+            }
+        }
     }
 
     /** Whether {@code other} is the same server identity (pool, name, address). */

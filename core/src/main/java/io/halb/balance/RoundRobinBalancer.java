@@ -1,43 +1,42 @@
 package io.halb.balance;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Equal turns over the available servers; weights ignored. */
+/**
+ * Equal turns over the available servers; weights ignored (beyond weight 0 meaning "not chosen").
+ *
+ * <p>The turn counts over the available tier only, so a server that is down does not hand its turn
+ * to its neighbour (which would give that neighbour a double share).
+ */
 final class RoundRobinBalancer implements Balancer {
 
-    private final List<Endpoint> endpoints;
-    private final AtomicInteger next = new AtomicInteger();
+    private final LiveTable<Tier> tier;
+    private final AtomicLong turn = new AtomicLong();
 
-    RoundRobinBalancer(List<Endpoint> endpoints) {
-        this.endpoints = List.copyOf(endpoints);
+    private RoundRobinBalancer(List<Endpoint> endpoints) {
+        tier = new LiveTable<>(endpoints, (all, previous) -> Tier.of(all));
+    }
+
+    static RoundRobinBalancer of(List<Endpoint> endpoints) {
+        return new RoundRobinBalancer(endpoints);
     }
 
     @Override
     public Endpoint pick(PickContext context) {
-        int n = endpoints.size();
-        if (n == 0) {
-            return null;
-        }
-        int start = next.getAndIncrement() & Integer.MAX_VALUE;
-        Endpoint fallback = null;
-        for (boolean backups : new boolean[] {false, true}) {
-            for (int i = 0; i < n; i++) {
-                Endpoint e = endpoints.get((start + i) % n);
-                if (e.backup() != backups || !e.available()) {
-                    continue;
-                }
-                if (!context.tried(e)) {
-                    return e;
-                }
-                if (fallback == null) {
-                    fallback = e;
-                }
+        Tier t = tier.get();
+        int n = t.size();
+        int start = (int) (turn.getAndIncrement() & Integer.MAX_VALUE);
+        if (n > 0) {
+            Endpoint e = t.member(start % n);
+            if (e.available() && !context.tried(e)) {
+                return e;
             }
-            if (fallback != null) {
-                return fallback;
+            e = t.next(start % n + 1, context);
+            if (e != null) {
+                return e;
             }
         }
-        return null;
+        return Tier.rescan(tier.endpoints(), start, context);
     }
 }

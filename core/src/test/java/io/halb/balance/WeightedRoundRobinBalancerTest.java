@@ -1,0 +1,108 @@
+package io.halb.balance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.halb.config.Algorithm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class WeightedRoundRobinBalancerTest {
+
+    @Test
+    void sharesFollowWeights() {
+        Servers servers = Servers.weighted(1, 2, 3);
+        Map<String, Integer> counts = Servers.count(servers.balancer(Algorithm.WEIGHTED_ROUND_ROBIN),
+                Requests.any(), 6_000);
+
+        assertThat(counts.get("s0") / 60.0).isCloseTo(100.0 / 6, within(2.0));
+        assertThat(counts.get("s1") / 60.0).isCloseTo(200.0 / 6, within(2.0));
+        assertThat(counts.get("s2") / 60.0).isCloseTo(300.0 / 6, within(2.0));
+    }
+
+    @Test
+    void interleavesInsteadOfBursting() {
+        Servers servers = Servers.weighted(5, 1, 1);
+        Balancer balancer = servers.balancer(Algorithm.WEIGHTED_ROUND_ROBIN);
+
+        List<String> picks = picks(balancer, 70);
+
+        assertThat(longestRun(picks)).isLessThanOrEqualTo(3);
+        assertThat(picks.subList(0, 7)).containsExactly("s0", "s1", "s0", "s0", "s2", "s0", "s0");
+    }
+
+    @Test
+    void neverGivesAServerMoreThanItsFairRun() {
+        Servers servers = Servers.weighted(100, 1, 1, 1, 1);
+        List<String> picks = picks(servers.balancer(Algorithm.WEIGHTED_ROUND_ROBIN), 1_040);
+
+        // 100 turns among 4 others: runs of at most ceil(100 / 4) + 1.
+        assertThat(longestRun(picks)).isLessThanOrEqualTo(26);
+        assertThat(picks.stream().filter("s0"::equals).count()).isEqualTo(1_000);
+    }
+
+    @Test
+    void followsWeightChangesAtRunTime() {
+        Servers servers = Servers.weighted(1, 1);
+        Balancer balancer = servers.balancer(Algorithm.WEIGHTED_ROUND_ROBIN);
+        assertThat(Servers.count(balancer, Requests.any(), 1_000)).containsEntry("s0", 500);
+
+        servers.get(0).weight(3);
+
+        assertThat(Servers.count(balancer, Requests.any(), 1_000)).containsEntry("s0", 750);
+    }
+
+    @Test
+    void givesADownServersTurnsToTheOthersInProportion() {
+        Servers servers = Servers.weighted(1, 1, 2);
+        Balancer balancer = servers.balancer(Algorithm.WEIGHTED_ROUND_ROBIN);
+        servers.get(1).state(ServerState.DOWN);
+
+        Map<String, Integer> counts = Servers.count(balancer, Requests.any(), 3_000);
+
+        assertThat(counts).containsOnlyKeys("s0", "s2").containsEntry("s0", 1_000).containsEntry("s2", 2_000);
+
+        servers.get(1).state(ServerState.UP);
+        assertThat(Servers.count(balancer, Requests.any(), 4_000)).containsEntry("s1", 1_000);
+    }
+
+    @Test
+    void buildsLargeSchedulesExactly() {
+        int[] weights = new int[1_000];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = 1 + i % 256;
+        }
+        Servers servers = Servers.weighted(weights);
+        Tier tier = Tier.of(servers.endpoints());
+
+        WeightedRoundRobinBalancer.Schedule schedule = WeightedRoundRobinBalancer.Schedule.of(tier);
+
+        int[] turns = new int[weights.length];
+        for (int index : schedule.order) {
+            turns[index]++;
+        }
+        assertThat(turns).containsExactly(weights);
+    }
+
+    static List<String> picks(Balancer balancer, int n) {
+        List<String> picks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            picks.add(balancer.pick(Requests.any()).name());
+        }
+        return picks;
+    }
+
+    static int longestRun(List<String> picks) {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < picks.size(); i++) {
+            run = i > 0 && picks.get(i).equals(picks.get(i - 1)) ? run + 1 : 1;
+            longest = Math.max(longest, run);
+        }
+        return longest;
+    }
+}
