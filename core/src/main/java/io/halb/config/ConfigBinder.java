@@ -1,0 +1,433 @@
+package io.halb.config;
+
+import io.halb.config.Binder.Fields;
+import io.halb.config.ClusterConfig.ClusterMode;
+import io.halb.config.ClusterConfig.VipConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The configuration schema: which keys each mapping has, their types and defaults, and the checks
+ * that span records (pool references, unique names and binds, hash keys that need HTTP). The
+ * records validate their own fields; this class only knows where in the file each value came from.
+ * Not thread-safe: one per load.
+ */
+final class ConfigBinder {
+
+    private static final String HASH_KEYS = "source_ip | uri | uri_with_query | header:NAME | cookie:NAME";
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+    /** A place that names a pool, kept until every pool is known. */
+    private record PoolRef(String pool, YamlNode at, String path, String tcpUser) {}
+
+    /** What the cross-checks need of a pool, gathered even when the pool itself had errors. */
+    private record PoolSite(String path, YamlNode hashKeyAt, String hashKeyPath, Optional<HashKey> effectiveKey) {}
+
+    private record BindSite(HostPort bind, YamlNode at, String path, String owner) {}
+
+    private final Binder b;
+    private final Path source;
+    private final List<PoolRef> poolRefs = new ArrayList<>();
+    private final Map<String, PoolSite> pools = new LinkedHashMap<>();
+    private final Map<String, String> listenerNames = new HashMap<>();
+    private final List<BindSite> binds = new ArrayList<>();
+    private boolean poolListRead;
+
+    ConfigBinder(Binder binder, Path source) {
+        this.b = binder;
+        this.source = source;
+    }
+
+    /** The configuration, or null when an error was recorded. */
+    HalbConfig bind(YamlNode root) {
+        if (!(root instanceof YamlNode.Mapping)) {
+            b.error(root, "", "expected a mapping at the top level (keys admin, event_loops, listeners, pools, "
+                    + "timeouts, cluster), got " + root.kindName());
+            return null;
+        }
+        Fields f = b.fields(root, "", "admin", "event_loops", "listeners", "pools", "timeouts", "cluster");
+        AdminConfig admin = f.optional("admin", this::admin, AdminConfig.defaults());
+        Integer eventLoops = f.optional("event_loops", b.integer(), 0);
+        List<PoolConfig> poolList = f.required("pools", b.nonEmptyListOf(this::pool, "pool"));
+        poolListRead = f.node().entries().get("pools") != null
+                && f.node().entries().get("pools").value() instanceof YamlNode.Sequence;
+        List<ListenerConfig> listeners = f.required("listeners", b.nonEmptyListOf(this::listener, "listener"));
+        Timeouts timeouts = f.optional("timeouts", this::timeouts, Timeouts.DEFAULTS);
+        Optional<ClusterConfig> cluster = f.optional("cluster", this::cluster);
+        if (admin != null && admin.bind().port() != 0) {
+            binds.add(0, new BindSite(admin.bind(), f.node(), "admin.bind", "admin"));
+        }
+        checkPoolReferences();
+        checkBinds();
+        return f.build(() -> new HalbConfig(source, admin, eventLoops, listeners, poolList, timeouts, cluster));
+    }
+
+    private AdminConfig admin(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "bind", "token_file");
+        if (f == null) {
+            return null;
+        }
+        HostPort bind = f.optional("bind", b.hostPort(), AdminConfig.DEFAULT_BIND);
+        Optional<Path> tokenFile = f.optional("token_file", b.path());
+        return f.build(() -> new AdminConfig(bind, tokenFile));
+    }
+
+    private Timeouts timeouts(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "connect", "header_read", "client_idle", "server", "upstream_idle", "shutdown");
+        if (f == null) {
+            return null;
+        }
+        Timeouts d = Timeouts.DEFAULTS;
+        Duration connect = f.optional("connect", b.duration(), d.connect());
+        Duration headerRead = f.optional("header_read", b.duration(), d.headerRead());
+        Duration clientIdle = f.optional("client_idle", b.duration(), d.clientIdle());
+        Duration server = f.optional("server", b.duration(), d.server());
+        Duration upstreamIdle = f.optional("upstream_idle", b.duration(), d.upstreamIdle());
+        Duration shutdown = f.optional("shutdown", b.duration(), d.shutdown());
+        return f.build(() -> new Timeouts(connect, headerRead, clientIdle, server, upstreamIdle, shutdown));
+    }
+
+    // ---- listeners
+
+    private ListenerConfig listener(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes");
+        if (f == null) {
+            return null;
+        }
+        String name = f.required("name", b.name("listener name"));
+        if (name != null) {
+            String first = listenerNames.putIfAbsent(name, path);
+            if (first != null) {
+                f.error("name", "'" + name + "' is already the name of " + first + " (expected: unique listener names)");
+            }
+        }
+        HostPort bind = f.required("bind", b.hostPort());
+        Mode mode = f.optional("mode", b.enumOf(Mode.class), Mode.HTTP);
+        String owner = "listener '" + (name == null ? path : name) + "'";
+        String tcpUser = mode == Mode.TCP ? "tcp " + owner + " (" + path + ")" : null;
+        String pool = f.required("pool", poolRef(tcpUser));
+        List<RouteConfig> routes = f.optional("routes", b.listOf(this::route), List.of());
+        Optional<TlsConfig> tls = f.optional("tls", this::tls);
+        List<SniRouteConfig> sniRoutes = f.optional("sni_routes", b.listOf(this::sniRoute), List.of());
+        if (mode == Mode.TCP) {
+            if (f.has("routes")) {
+                f.error("routes", "only for mode http (a tcp listener does not read requests; "
+                        + "use sni_routes to route TLS by server name)");
+            }
+            if (f.has("tls")) {
+                f.error("tls", "only for mode http (a tcp listener passes TLS through; use sni_routes to route it)");
+            }
+        } else if (mode == Mode.HTTP && f.has("sni_routes")) {
+            f.error("sni_routes", "only for mode tcp (an http listener routes with routes: {host, path_prefix, pool})");
+        }
+        if (bind != null && bind.port() != 0) {
+            binds.add(new BindSite(bind, f.at("bind"), f.path("bind"), owner));
+        }
+        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes));
+    }
+
+    private RouteConfig route(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "host", "path_prefix", "pool");
+        if (f == null) {
+            return null;
+        }
+        Optional<String> host = f.optional("host", b.string());
+        Optional<String> pathPrefix = f.optional("path_prefix", b.string());
+        String pool = f.required("pool", poolRef(null));
+        return f.build(() -> new RouteConfig(host, pathPrefix, pool));
+    }
+
+    private SniRouteConfig sniRoute(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "sni", "pool");
+        if (f == null) {
+            return null;
+        }
+        String sni = f.required("sni", b.string());
+        String pool = f.required("pool", poolRef("tcp sni_route (" + path + ")"));
+        return f.build(() -> new SniRouteConfig(sni, pool));
+    }
+
+    /** Reads a pool name and remembers where it was written, to check it once every pool is known. */
+    private Binder.Reader<String> poolRef(String tcpUser) {
+        Binder.Reader<String> name = b.name("pool");
+        return (node, path) -> {
+            String pool = name.read(node, path);
+            if (pool != null) {
+                poolRefs.add(new PoolRef(pool, node, path, tcpUser));
+            }
+            return pool;
+        };
+    }
+
+    private TlsConfig tls(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "certificates");
+        if (f == null) {
+            return null;
+        }
+        List<TlsConfig.Certificate> certificates = f.required("certificates",
+                b.nonEmptyListOf(this::certificate, "{cert, key}"));
+        return f.build(() -> new TlsConfig(certificates));
+    }
+
+    private TlsConfig.Certificate certificate(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "cert", "key");
+        if (f == null) {
+            return null;
+        }
+        Path cert = f.required("cert", b.path());
+        Path key = f.required("key", b.path());
+        return f.build(() -> new TlsConfig.Certificate(cert, key));
+    }
+
+    // ---- pools
+
+    private PoolConfig pool(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "name", "algorithm", "hash_key", "persistence", "health", "agent",
+                "retries", "servers");
+        if (f == null) {
+            return null;
+        }
+        String name = f.required("name", b.name("pool name"));
+        Algorithm algorithm = f.optional("algorithm", b.enumOf(Algorithm.class), Algorithm.ROUND_ROBIN);
+        Optional<HashKey> hashKey = f.optional("hash_key", b.scalar("a hash key (" + HASH_KEYS + ")", HashKey::parse));
+        if (algorithm != null) {
+            checkHashKey(f, algorithm, hashKey);
+        }
+        PersistenceConfig persistence = f.optional("persistence", this::persistence, PersistenceConfig.NONE);
+        HealthConfig health = f.optional("health", this::health, HealthConfig.NONE);
+        Optional<AgentConfig> agent = f.optional("agent", this::agent);
+        Integer retries = f.optional("retries", b.integer(), 2);
+        Map<String, String> serverNames = new HashMap<>();
+        List<ServerConfig> servers = f.required("servers", b.nonEmptyListOf(
+                (n, p) -> server(n, p, serverNames), "server"));
+        if (servers != null && servers.stream().allMatch(ServerConfig::backup)) {
+            f.error("servers", "every server is a backup (expected: at least one server without backup: true)");
+        }
+        if (name != null) {
+            if (pools.containsKey(name)) {
+                f.error("name", "'" + name + "' is already the name of " + pools.get(name).path()
+                        + " (expected: unique pool names)");
+            } else {
+                Optional<HashKey> effective = algorithm == null ? Optional.empty() : effectiveKey(algorithm, hashKey);
+                String keyAt = f.has("hash_key") ? "hash_key" : "algorithm";
+                pools.put(name, new PoolSite(path, f.at(keyAt), f.path(keyAt), effective));
+            }
+        }
+        return f.build(() -> new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers));
+    }
+
+    /** Mirrors {@link PoolConfig#effectiveHashKey()}, which needs a built pool. */
+    private static Optional<HashKey> effectiveKey(Algorithm algorithm, Optional<HashKey> hashKey) {
+        return switch (algorithm) {
+            case SOURCE_IP_HASH -> Optional.of(new HashKey.SourceIp());
+            case URI_HASH -> Optional.of(hashKey.orElse(new HashKey.Uri(false)));
+            case HASH -> hashKey;
+            default -> Optional.empty();
+        };
+    }
+
+    private void checkHashKey(Fields f, Algorithm algorithm, Optional<HashKey> hashKey) {
+        if (algorithm == Algorithm.HASH && !f.has("hash_key")) {
+            b.error(f.at("algorithm"), f.path("hash_key"),
+                    "missing (required when algorithm is hash; expected: " + HASH_KEYS + ")");
+            return;
+        }
+        if (hashKey.isEmpty()) {
+            return;
+        }
+        HashKey key = hashKey.get();
+        if (!algorithm.isHash()) {
+            f.error("hash_key", "only for hash algorithms (algorithm is " + algorithm.yamlName()
+                    + "; use algorithm: hash to hash by " + key + ")");
+        } else if (algorithm == Algorithm.SOURCE_IP_HASH && !(key instanceof HashKey.SourceIp)) {
+            f.error("hash_key", "'" + key + "' does not fit algorithm source_ip_hash, which always hashes "
+                    + "source_ip (use algorithm: hash to hash by " + key + ")");
+        } else if (algorithm == Algorithm.URI_HASH && !(key instanceof HashKey.Uri)) {
+            f.error("hash_key", "'" + key + "' does not fit algorithm uri_hash (expected: uri or uri_with_query; "
+                    + "use algorithm: hash to hash by " + key + ")");
+        }
+    }
+
+    private ServerConfig server(YamlNode node, String path, Map<String, String> seen) {
+        Fields f = b.fields(node, path, "name", "address", "weight", "backup");
+        if (f == null) {
+            return null;
+        }
+        String name = f.required("name", b.name("server name"));
+        if (name != null) {
+            String first = seen.putIfAbsent(name, path);
+            if (first != null) {
+                f.error("name", "'" + name + "' is already the name of " + first
+                        + " (expected: unique server names within a pool)");
+            }
+        }
+        HostPort address = f.required("address", b.hostPort());
+        Integer weight = f.optional("weight", b.integer(), ServerConfig.DEFAULT_WEIGHT);
+        Boolean backup = f.optional("backup", b.bool(), Boolean.FALSE);
+        return f.build(() -> new ServerConfig(name, address, weight, backup));
+    }
+
+    private PersistenceConfig persistence(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "type", "cookie", "ttl");
+        if (f == null) {
+            return null;
+        }
+        PersistenceConfig d = PersistenceConfig.NONE;
+        PersistenceConfig.Type type = f.required("type", b.enumOf(PersistenceConfig.Type.class));
+        String cookie = f.optional("cookie", b.string(), d.cookie());
+        Duration ttl = f.optional("ttl", b.duration(), d.ttl());
+        if (type != null && type != PersistenceConfig.Type.COOKIE && f.has("cookie")) {
+            f.error("cookie", "only for type cookie (type is " + type.name().toLowerCase(java.util.Locale.ROOT) + ")");
+        }
+        return f.build(() -> new PersistenceConfig(type, cookie, ttl));
+    }
+
+    private HealthConfig health(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "type", "path", "expect_status", "interval", "timeout", "rise", "fall");
+        if (f == null) {
+            return null;
+        }
+        HealthConfig d = HealthConfig.NONE;
+        HealthConfig.Type type = f.required("type", b.enumOf(HealthConfig.Type.class));
+        String checkPath = f.optional("path", b.string(), d.path());
+        HealthConfig.StatusRange expect = f.optional("expect_status",
+                b.scalar("a status such as 200 or 200-399", HealthConfig.StatusRange::parse), d.expectStatus());
+        Duration interval = f.optional("interval", b.duration(), d.interval());
+        Duration timeout = f.optional("timeout", b.duration(), d.timeout());
+        Integer rise = f.optional("rise", b.integer(), d.rise());
+        Integer fall = f.optional("fall", b.integer(), d.fall());
+        if (type != null && type != HealthConfig.Type.HTTP) {
+            for (String httpOnly : List.of("path", "expect_status")) {
+                if (f.has(httpOnly)) {
+                    f.error(httpOnly, "only for type http (type is " + type.name().toLowerCase(java.util.Locale.ROOT) + ")");
+                }
+            }
+        }
+        return f.build(() -> new HealthConfig(type, checkPath, expect, interval, timeout, rise, fall));
+    }
+
+    private AgentConfig agent(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "port", "interval");
+        if (f == null) {
+            return null;
+        }
+        Integer port = f.required("port", b.integer());
+        Duration interval = f.optional("interval", b.duration(), Duration.ofSeconds(5));
+        return f.build(() -> new AgentConfig(port, interval));
+    }
+
+    // ---- cluster
+
+    private ClusterConfig cluster(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "node", "bind", "peers", "mode", "priority", "preempt", "vips");
+        if (f == null) {
+            return null;
+        }
+        String name = f.required("node", b.name("node"));
+        HostPort bind = f.required("bind", b.hostPort());
+        List<HostPort> peers = f.optional("peers", b.listOf(b.hostPort()), List.of());
+        ClusterMode mode = f.optional("mode", b.enumOf(ClusterMode.class), ClusterMode.ACTIVE_STANDBY);
+        Integer priority = f.optional("priority", b.integer(), 100);
+        Boolean preempt = f.optional("preempt", b.bool(), Boolean.TRUE);
+        List<VipConfig> vips = f.optional("vips", b.listOf(this::vip), List.of());
+        if (bind != null && peers != null && peers.contains(bind)) {
+            f.error("peers", bind + " is this node's own bind (expected: the other nodes' cluster addresses)");
+        }
+        return f.build(() -> new ClusterConfig(name, bind, peers, mode, priority, preempt, vips));
+    }
+
+    private VipConfig vip(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "address", "interface", "driver");
+        if (f == null) {
+            return null;
+        }
+        String address = f.required("address", b.scalar("an IP address such as 198.18.0.100/24", ConfigBinder::vipAddress));
+        String iface = f.optional("interface", b.string(), "");
+        VipConfig.Driver driver = f.optional("driver", b.enumOf(VipConfig.Driver.class), VipConfig.Driver.LINUX);
+        if (driver == VipConfig.Driver.LINUX && iface != null && iface.isBlank()) {
+            f.error("interface", "missing (required for driver linux: the interface the address is added to)");
+        }
+        return f.build(() -> new VipConfig(address, iface, driver));
+    }
+
+    private static String vipAddress(String text) {
+        String s = text.trim();
+        int slash = s.indexOf('/');
+        String ip = slash < 0 ? s : s.substring(0, slash);
+        boolean v4 = IPV4.matcher(ip).matches();
+        boolean v6 = !v4 && IPV6.matcher(ip).matches();
+        boolean ok = v4 || v6;
+        if (ok && slash >= 0) {
+            try {
+                int prefix = Integer.parseInt(s.substring(slash + 1));
+                ok = prefix >= 0 && prefix <= (v4 ? 32 : 128);
+            } catch (NumberFormatException e) {
+                ok = false;
+            }
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("'" + text + "' (expected: an IP address with an optional /prefix, "
+                    + "e.g. 198.18.0.100/24)");
+        }
+        return s;
+    }
+
+    // ---- checks across records
+
+    private void checkPoolReferences() {
+        Map<String, String> tcpUsers = new LinkedHashMap<>();
+        for (PoolRef ref : poolRefs) {
+            PoolSite site = pools.get(ref.pool());
+            if (site == null) {
+                if (poolListRead) {
+                    b.error(ref.at(), ref.path(), "no pool named '" + ref.pool() + "'"
+                            + Suggestion.didYouMean(ref.pool(), pools.keySet())
+                            + (pools.isEmpty() ? "" : "; pools: " + String.join(", ", pools.keySet())));
+                }
+            } else if (ref.tcpUser() != null) {
+                tcpUsers.putIfAbsent(ref.pool(), ref.tcpUser());
+            }
+        }
+        tcpUsers.forEach((pool, user) -> {
+            PoolSite site = pools.get(pool);
+            site.effectiveKey().filter(HashKey::needsHttp).ifPresent(key ->
+                    b.error(site.hashKeyAt(), site.hashKeyPath(), "hash key '" + key + "' needs HTTP, but pool '"
+                            + pool + "' is used by " + user + " (expected: source_ip for a tcp pool)"));
+        });
+    }
+
+    /**
+     * Two sockets on one port conflict when their hosts are equal or either is a wildcard; port 0
+     * (an ephemeral port, in tests) never conflicts.
+     */
+    private void checkBinds() {
+        for (int i = 1; i < binds.size(); i++) {
+            BindSite later = binds.get(i);
+            for (int j = 0; j < i; j++) {
+                BindSite earlier = binds.get(j);
+                if (conflict(earlier.bind(), later.bind())) {
+                    b.error(later.at(), later.path(), later.bind() + " is already bound by " + earlier.owner()
+                            + " (" + earlier.path() + ")");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static boolean conflict(HostPort a, HostPort c) {
+        return a.port() == c.port()
+                && (a.host().equals(c.host()) || isWildcard(a.host()) || isWildcard(c.host()));
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+    }
+}
