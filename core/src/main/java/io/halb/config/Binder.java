@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -15,9 +16,13 @@ import java.util.function.Supplier;
 
 /**
  * Typed reading of a {@link YamlNode} tree into values, reporting each problem at its node and
- * carrying on, so that one run lists every error. A value that could not be read comes back as
- * null; whoever asked then skips building its record (an error is already recorded, and building
- * would only report it a second time). Not thread-safe: one per load.
+ * carrying on, so that one run lists every error.
+ *
+ * <p>A scalar that cannot be read comes back as null. A mapping is still built when only optional
+ * values failed (they fall back to their defaults) and a list keeps its good items, so that the
+ * records' own checks still run on everything else; a record's complaint about a key that already
+ * has an error is dropped as a repeat. Any error recorded while a key was read marks that key
+ * failed. Not thread-safe: one per load.
  */
 final class Binder {
 
@@ -29,6 +34,8 @@ final class Binder {
 
     private final ConfigErrors errors;
     private final Path baseDir;
+    /** Reads of nodes whose error was recorded while the tree was built; they fail their key too. */
+    private int silentFailures;
 
     /** @param baseDir what relative paths in the file resolve against: the file's directory */
     Binder(ConfigErrors errors, Path baseDir) {
@@ -38,6 +45,10 @@ final class Binder {
 
     ConfigErrors errors() {
         return errors;
+    }
+
+    private int failures() {
+        return errors.size() + silentFailures;
     }
 
     void error(YamlNode at, String path, String message) {
@@ -50,6 +61,10 @@ final class Binder {
 
     /** A mapping with exactly these keys allowed (others are reported), or null if {@code node} is no mapping. */
     Fields fields(YamlNode node, String path, String... keys) {
+        if (node.isInvalid()) {
+            silentFailures++;
+            return null;
+        }
         if (!(node instanceof YamlNode.Mapping m)) {
             error(node, path, "expected a mapping with keys " + String.join(", ", keys) + ", got " + node.kindName());
             return null;
@@ -65,24 +80,25 @@ final class Binder {
         return f;
     }
 
-    /** Reads a list; null if {@code node} is no list or any item failed (all items are read regardless). */
+    /** Reads a list; null if {@code node} is no list; items that fail are left out (their errors are recorded). */
     <T> Reader<List<T>> listOf(Reader<T> item) {
         return (node, path) -> {
+            if (node.isInvalid()) {
+                silentFailures++;
+                return null;
+            }
             if (!(node instanceof YamlNode.Sequence s)) {
                 error(node, path, "expected a list, got " + node.kindName());
                 return null;
             }
             List<T> out = new ArrayList<>(s.items().size());
-            boolean ok = true;
             for (int i = 0; i < s.items().size(); i++) {
                 T v = item.read(s.items().get(i), path + "[" + i + "]");
-                if (v == null) {
-                    ok = false;
-                } else {
+                if (v != null) {
                     out.add(v);
                 }
             }
-            return ok ? out : null;
+            return out;
         };
     }
 
@@ -105,6 +121,10 @@ final class Binder {
      */
     <T> Reader<T> scalar(String expected, Function<String, T> parse) {
         return (node, path) -> {
+            if (node.isInvalid()) {
+                silentFailures++;
+                return null;
+            }
             if (!(node instanceof YamlNode.Scalar s) || s.isNull()) {
                 error(node, path, "expected " + expected + ", got " + node.kindName());
                 return null;
@@ -129,6 +149,10 @@ final class Binder {
 
     Reader<Integer> integer() {
         return (node, path) -> {
+            if (node.isInvalid()) {
+                silentFailures++;
+                return null;
+            }
             if (!(node instanceof YamlNode.Scalar s) || s.isNull()) {
                 error(node, path, "expected a number, got " + node.kindName());
                 return null;
@@ -220,14 +244,14 @@ final class Binder {
     }
 
     /**
-     * The keys of one mapping being read. Tracks whether everything read so far succeeded, so that
-     * the record is built only from good values.
+     * The keys of one mapping being read, and which of them failed. Not thread-safe.
      */
     final class Fields {
 
         private final YamlNode.Mapping node;
         private final String path;
-        private boolean ok = true;
+        private final Set<String> failed = new HashSet<>();
+        private boolean missing;
 
         private Fields(YamlNode.Mapping node, String path) {
             this.node = node;
@@ -246,8 +270,9 @@ final class Binder {
             return child(path, key);
         }
 
-        boolean ok() {
-            return ok;
+        /** Whether an error was recorded about {@code key} or anything under it. */
+        boolean failed(String key) {
+            return failed.contains(key);
         }
 
         /** The entry of {@code key} if present with a non-null value. */
@@ -268,6 +293,7 @@ final class Binder {
             return entry(key).map(YamlNode.Entry::value).orElse(node);
         }
 
+        /** The value, or null (and the record will not be built) when it is absent or bad. */
         <T> T required(String key, Reader<T> reader) {
             Optional<YamlNode.Entry> e = entry(key);
             if (e.isEmpty()) {
@@ -277,26 +303,37 @@ final class Binder {
                 } else {
                     Binder.this.error(node, path(key), "missing (required)");
                 }
-                ok = false;
+                failed.add(key);
+                missing = true;
                 return null;
             }
-            return read(e.get(), reader);
+            T v = read(e.get(), reader);
+            if (v == null) {
+                missing = true;
+            }
+            return v;
         }
 
+        /** The value, or {@code defaultValue} when it is absent or bad (the error is recorded). */
         <T> T optional(String key, Reader<T> reader, T defaultValue) {
             Optional<YamlNode.Entry> e = entry(key);
-            return e.isEmpty() ? defaultValue : read(e.get(), reader);
+            if (e.isEmpty()) {
+                return defaultValue;
+            }
+            T v = read(e.get(), reader);
+            return v == null ? defaultValue : v;
         }
 
-        /** An optional value; on an error it is empty and {@link #ok()} turns false. */
+        /** An optional value; empty when absent or bad. */
         <T> Optional<T> optional(String key, Reader<T> reader) {
             return Optional.ofNullable(optional(key, reader, null));
         }
 
         private <T> T read(YamlNode.Entry e, Reader<T> reader) {
+            int before = failures();
             T v = reader.read(e.value(), path(e.key()));
-            if (v == null) {
-                ok = false;
+            if (failures() > before || v == null) {
+                failed.add(e.key());
             }
             return v;
         }
@@ -304,16 +341,17 @@ final class Binder {
         /** Records an error about {@code key}, at its value if present, else at the mapping. */
         void error(String key, String message) {
             Binder.this.error(at(key), path(key), message);
-            ok = false;
+            failed.add(key);
         }
 
         /**
-         * Builds the record if every value was good. A compact constructor's "weight: -1 (...)" is
-         * reported at the {@code weight} key when this mapping has it (including the last word of
-         * "server name: ..."), else at the mapping.
+         * Builds the record unless a required value is missing. A compact constructor's
+         * "weight: -1 (...)" is reported at the {@code weight} key when this mapping has it
+         * (including the last word of "server name: ..."), else at the mapping; a complaint about
+         * a key that already failed repeats a recorded error and is dropped.
          */
         <T> T build(Supplier<T> constructor) {
-            if (!ok) {
+            if (missing) {
                 return null;
             }
             try {
@@ -323,9 +361,9 @@ final class Binder {
                 int colon = message.indexOf(": ");
                 if (colon > 0) {
                     String prefix = message.substring(0, colon);
-                    String key = prefix.substring(prefix.lastIndexOf(' ') + 1);
-                    if (node.entries().containsKey(prefix)) {
-                        key = prefix;
+                    String key = node.entries().containsKey(prefix) ? prefix : prefix.substring(prefix.lastIndexOf(' ') + 1);
+                    if (failed.contains(key)) {
+                        return null;
                     }
                     if (node.entries().containsKey(key)) {
                         error(key, message.substring(colon + 2));
@@ -333,7 +371,6 @@ final class Binder {
                     }
                 }
                 Binder.this.error(node, path, message);
-                ok = false;
                 return null;
             }
         }

@@ -57,8 +57,7 @@ final class ConfigBinder {
         AdminConfig admin = f.optional("admin", this::admin, AdminConfig.defaults());
         Integer eventLoops = f.optional("event_loops", b.integer(), 0);
         List<PoolConfig> poolList = f.required("pools", b.nonEmptyListOf(this::pool, "pool"));
-        poolListRead = f.node().entries().get("pools") != null
-                && f.node().entries().get("pools").value() instanceof YamlNode.Sequence;
+        poolListRead = f.has("pools") && f.at("pools") instanceof YamlNode.Sequence;
         List<ListenerConfig> listeners = f.required("listeners", b.nonEmptyListOf(this::listener, "listener"));
         Timeouts timeouts = f.optional("timeouts", this::timeouts, Timeouts.DEFAULTS);
         Optional<ClusterConfig> cluster = f.optional("cluster", this::cluster);
@@ -208,7 +207,7 @@ final class ConfigBinder {
         Map<String, String> serverNames = new HashMap<>();
         List<ServerConfig> servers = f.required("servers", b.nonEmptyListOf(
                 (n, p) -> server(n, p, serverNames), "server"));
-        if (servers != null && servers.stream().allMatch(ServerConfig::backup)) {
+        if (servers != null && !f.failed("servers") && servers.stream().allMatch(ServerConfig::backup)) {
             f.error("servers", "every server is a backup (expected: at least one server without backup: true)");
         }
         if (name != null) {

@@ -34,6 +34,10 @@ final class ConfigErrors {
         add(at.line(), at.column(), key, message);
     }
 
+    int size() {
+        return errors.size();
+    }
+
     boolean isEmpty() {
         return errors.isEmpty();
     }

@@ -17,6 +17,11 @@ sealed interface YamlNode {
     /** What the node is called in messages such as "expected a list, got a mapping". */
     String kindName();
 
+    /** Whether an error about this node was recorded while the tree was built. */
+    default boolean isInvalid() {
+        return this instanceof Scalar s && s.kind() == Scalar.Kind.INVALID;
+    }
+
     /**
      * A scalar after {@code ${NAME}} substitution.
      *
@@ -26,7 +31,12 @@ sealed interface YamlNode {
      */
     record Scalar(String text, Number number, Kind kind, int line, int column) implements YamlNode {
 
-        enum Kind { STRING, INTEGER, FLOAT, BOOLEAN, NULL }
+        /** {@code INVALID}: a value whose error is already recorded (an unset variable, an alias); readers stay silent. */
+        enum Kind { STRING, INTEGER, FLOAT, BOOLEAN, NULL, INVALID }
+
+        static Scalar invalid(String text, int line, int column) {
+            return new Scalar(text, null, Kind.INVALID, line, column);
+        }
 
         boolean isNull() {
             return kind == Kind.NULL;

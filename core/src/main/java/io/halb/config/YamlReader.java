@@ -61,7 +61,7 @@ final class YamlReader {
         JsonToken t = p.currentToken();
         if (p.isCurrentAlias()) {
             errors.add(line, column, path, "YAML aliases (*" + p.getText() + ") are not supported; write the value out");
-            return new YamlNode.Scalar("", null, YamlNode.Scalar.Kind.NULL, line, column);
+            return YamlNode.Scalar.invalid(p.getText(), line, column);
         }
         switch (t) {
             case START_OBJECT:
@@ -69,8 +69,7 @@ final class YamlReader {
             case START_ARRAY:
                 return sequence(p, path, line, column);
             case VALUE_STRING:
-                return new YamlNode.Scalar(substitute(p.getText(), path, line, column), null,
-                        YamlNode.Scalar.Kind.STRING, line, column);
+                return string(p.getText(), path, line, column);
             case VALUE_NUMBER_INT:
                 return new YamlNode.Scalar(p.getText(), p.getNumberValue(), YamlNode.Scalar.Kind.INTEGER, line, column);
             case VALUE_NUMBER_FLOAT:
@@ -85,7 +84,7 @@ final class YamlReader {
                 // VALUE_EMBEDDED_OBJECT: a !!binary scalar; nothing in the configuration takes one.
                 errors.add(line, column, path, "unsupported YAML value " + t);
                 p.skipChildren();
-                return new YamlNode.Scalar("", null, YamlNode.Scalar.Kind.NULL, line, column);
+                return YamlNode.Scalar.invalid("", line, column);
         }
     }
 
@@ -116,12 +115,12 @@ final class YamlReader {
         return new YamlNode.Sequence(items, line, column);
     }
 
-    private String substitute(String text, String path, int line, int column) {
+    private YamlNode string(String text, String path, int line, int column) {
         try {
-            return env.substitute(text);
+            return new YamlNode.Scalar(env.substitute(text), null, YamlNode.Scalar.Kind.STRING, line, column);
         } catch (IllegalArgumentException e) {
             errors.add(line, column, path, e.getMessage());
-            return text;
+            return YamlNode.Scalar.invalid(text, line, column);
         }
     }
 
