@@ -25,6 +25,10 @@ HALB_START_TIMEOUT=${HALB_START_TIMEOUT:-300}   # the launcher may build the jar
 HALB_JAR=${HALB_JAR:-}                  # run this jar with java instead of ./halb
 HALB_JAVA_OPTS=${HALB_JAVA_OPTS:-}      # JVM options; implies running the jar with java
 PAUSE=${PAUSE:-1}                       # seconds between runs
+QUIET_WAIT=${QUIET_WAIT:-60}            # wait up to this long before a run for an idle machine
+QUIET_PERCENT=${QUIET_PERCENT:-10}      # "idle": others use less than this % of one CPU
+DISTURBED_PERCENT=${DISTURBED_PERCENT:-20}  # a run during which others used more is repeated
+RETRIES=${RETRIES:-2}                   # at most this many times
 OUT=${OUT:-}                            # also write the report here
 KEEP=${KEEP:-0}                         # keep the temp dir (configs, logs, raw wrk output)
 
@@ -182,6 +186,37 @@ cpu_ticks() {
     total=$(( total + ${t:-0} ))
   done
   echo "$total"
+}
+
+# Busy ticks of all CPUs (user, nice, system, irq, softirq, steal) from /proc/stat.
+system_busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# CPU ticks of everything this run started, the script itself and its reaped children (wrk).
+bench_ticks() {
+  local total p self
+  self=$(sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $12 + $13 + $14 + $15 }')
+  total=$self
+  for p in "${PIDS[@]}"; do total=$(( total + $(cpu_ticks "$p") )); done
+  echo "$total"
+}
+
+# Waits until processes other than the bench use less than QUIET_PERCENT of one CPU over 1 s,
+# for at most QUIET_WAIT seconds; returns the last reading in percent.
+wait_quiet() {
+  local deadline=$(( SECONDS + QUIET_WAIT )) s0 b0 other warned=0
+  while :; do
+    s0=$(system_busy_ticks); b0=$(bench_ticks)
+    sleep 1
+    other=$(( $(system_busy_ticks) - s0 - ($(bench_ticks) - b0) ))
+    (( other < 0 )) && other=0
+    other=$(( other * 100 / CLK_TCK ))
+    if (( other < QUIET_PERCENT || SECONDS >= deadline )); then
+      echo "$other"
+      return 0
+    fi
+    (( warned == 0 )) && { log "other processes use ${other}% of a CPU; waiting up to ${QUIET_WAIT}s for quiet"; warned=1; }
+    sleep 2
+  done
 }
 
 # A free TCP port on 127.0.0.1 that no one listens on and that this run has not handed out.
@@ -466,15 +501,24 @@ run_wrk() {  # port seconds outfile
     "http://127.0.0.1:$1/" >"$3" 2>&1
 }
 
-declare -A R_RPS R_P50 R_P99 R_CPU R_BCPU R_ERR
-measure() {  # target round
-  local t=$1 r=$2 out="$TMP/wrk-$1-r$2.txt"
-  local pid=${PID[$t]:-} p0=0 p1=0 b0 b1
+declare -A R_RPS R_P50 R_P99 R_CPU R_BCPU R_ERR R_OTHER
+# One wrk run of target t; sets M_* for measure() to record.
+measure_once() {  # target round attempt
+  local t=$1 r=$2 out="$TMP/wrk-$1-r$2-a$3.txt"
+  local pid=${PID[$t]:-} p0=0 p1=0 b0 b1 s0 s1 x0 x1 other quiet
+  quiet=$(wait_quiet)
+  s0=$(system_busy_ticks); x0=$(bench_ticks)
   [[ -n "$pid" ]] && p0=$(cpu_ticks "$pid")
   b0=$(cpu_ticks "${PID[backend]}")
   run_wrk "${PORT[$t]}" "$DURATION" "$out" || log "wrk exited non-zero for $t (see $out)"
   b1=$(cpu_ticks "${PID[backend]}")
   [[ -n "$pid" ]] && p1=$(cpu_ticks "$pid")
+  s1=$(system_busy_ticks); x1=$(bench_ticks)
+  # CPU that neither the bench nor its processes used during the run, in % of one CPU.
+  other=$(( (s1 - s0) - (x1 - x0) ))
+  (( other < 0 )) && other=0
+  other=$(( other * 100 / CLK_TCK / DURATION ))
+  (( quiet >= QUIET_PERCENT )) && log "$t round $r started while others used ${quiet}% of a CPU"
 
   local rps reqs p50 p99 errs non2xx
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
@@ -493,10 +537,24 @@ measure() {  # target round
     cpu=$(awk -v d=$(( p1 - p0 )) -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", d * 1000000 / hz / n }')
   fi
   bcpu=$(awk -v d=$(( b1 - b0 )) -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (n > 0 ? d * 1000000 / hz / n : 0) }')
-  R_RPS[$t]+="$rps "; R_P50[$t]+="$p50 "; R_P99[$t]+="$p99 "
-  R_CPU[$t]+="$cpu "; R_BCPU[$t]+="$bcpu "; R_ERR[$t]+="$errs "
-  log "$(printf '%-8s round %d: %10.0f req/s  p50 %8.1f us  p99 %8.1f us  proxy %6s us/req  backend %6s us/req  errors %d' \
-    "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$bcpu" "$errs")"
+  M_RPS1=$rps M_P501=$p50 M_P991=$p99 M_CPU1=$cpu M_BCPU1=$bcpu M_ERR1=$errs M_OTHER1=$other
+  log "$(printf '%-8s round %d: %10.0f req/s  p50 %8.1f us  p99 %8.1f us  proxy %6s us/req  backend %6s us/req  errors %d  other CPU %d%%' \
+    "$t" "$r" "$rps" "$p50" "$p99" "$cpu" "$bcpu" "$errs" "$other")"
+}
+
+# A run during which other processes took more than DISTURBED_PERCENT of a CPU is repeated,
+# at most RETRIES times; the last attempt counts either way and the report shows its "other CPU".
+RETRIED=0
+measure() {  # target round
+  local t=$1 r=$2 a
+  for (( a = 0; ; a++ )); do
+    measure_once "$t" "$r" "$a"
+    (( M_OTHER1 <= DISTURBED_PERCENT || a >= RETRIES )) && break
+    log "$t round $r: others used ${M_OTHER1}% of a CPU during the run; repeating it"
+    RETRIED=$(( RETRIED + 1 ))
+  done
+  R_RPS[$t]+="$M_RPS1 "; R_P50[$t]+="$M_P501 "; R_P99[$t]+="$M_P991 "
+  R_CPU[$t]+="$M_CPU1 "; R_BCPU[$t]+="$M_BCPU1 "; R_ERR[$t]+="$M_ERR1 "; R_OTHER[$t]+="$M_OTHER1 "
 }
 
 # Uncounted warm-up: every target briefly, halb longer so its JIT has compiled the hot path.
@@ -512,7 +570,7 @@ n=${#ACTIVE[@]}
 for (( r = 1; r <= ROUNDS; r++ )); do
   for (( i = 0; i < n; i++ )); do
     t=${ACTIVE[$(( (i + r - 1) % n ))]}
-    sleep "$PAUSE"
+    (( PAUSE > 1 )) && sleep $(( PAUSE - 1 ))   # wait_quiet samples for 1 s before each run
     measure "$t" "$r"
   done
 done
@@ -553,18 +611,18 @@ report() {
        "proxy and nginx backend on CPU $PROXY_CPU; $(nproc) CPUs, Linux $(uname -r);" \
        "load average before the run: $LOAD_AT_START."
   echo
-  echo "| target | req/s (median) | req/s (min–max) | p50 | p99 | proxy CPU µs/req | backend CPU µs/req | vs direct | errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| target | req/s (median) | req/s (min–max) | p50 | p99 | proxy CPU µs/req | backend CPU µs/req | vs direct | errors | other CPU % (max) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for t in "${ACTIVE[@]}"; do
     # shellcheck disable=SC2086
     {
       M_RPS[$t]=$(median ${R_RPS[$t]}); M_CPU[$t]=$(median ${R_CPU[$t]})
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(label "$t")" \
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(label "$t")" \
         "$(fmt_int "${M_RPS[$t]}")" "$(range ${R_RPS[$t]})" \
         "$(fmt_ms "$(median ${R_P50[$t]})")" "$(fmt_ms "$(median ${R_P99[$t]})")" \
         "$(fmt_2 "${M_CPU[$t]}")" "$(fmt_2 "$(median ${R_BCPU[$t]})")" \
         "$( [[ -n "${M_RPS[direct]:-}" ]] && ratio "${M_RPS[$t]}" "${M_RPS[direct]}" || echo "-")" \
-        "$(sum ${R_ERR[$t]})"
+        "$(sum ${R_ERR[$t]})" "$(printf '%s\n' ${R_OTHER[$t]} | sort -n | tail -1)"
     }
   done
   echo
@@ -583,10 +641,12 @@ report() {
   done
   local s
   for s in "${SKIPPED[@]+"${SKIPPED[@]}"}"; do echo "- skipped $s"; done
+  (( RETRIED > 0 )) && echo "- $RETRIED run(s) repeated because other processes used more than ${DISTURBED_PERCENT}% of a CPU during them"
   echo
   echo "Medians over rounds; latency from \`wrk --latency\`; CPU is utime+stime from /proc/PID/stat of the" \
        "whole process (all threads) over each run, divided by the requests wrk completed; errors are socket" \
-       "errors plus non-2xx responses summed over rounds."
+       "errors plus non-2xx responses summed over rounds; other CPU is what processes outside the bench" \
+       "used during a run, in % of one CPU (0 on a quiet machine; more means the row is disturbed)."
 }
 
 REPORT=$(report)
