@@ -1,9 +1,30 @@
 package io.halb.server;
 
 import io.halb.config.HalbConfig;
+import io.halb.config.ListenerConfig;
+import io.halb.config.Mode;
+import io.halb.proxy.ConnectionTracker;
+import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.Transport;
+import io.halb.proxy.http.HttpFrontendInitializer;
+import io.halb.proxy.tcp.TcpFrontendInitializer;
+import io.halb.proxy.upstream.Upstreams;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.NettyRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running halb: its listeners bound and serving one configuration snapshot.
@@ -12,22 +33,120 @@ import java.time.Duration;
  */
 public final class Halb implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(Halb.class);
+
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ConnectionTracker tracker = new ConnectionTracker();
+    private final Upstreams upstreams;
+    private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
+    private volatile Snapshot snapshot;
+    private boolean stopped;
+
+    private Halb(Snapshot snapshot) {
+        this.snapshot = snapshot;
+        this.transport = Transport.best();
+        int threads = snapshot.config().eventLoops() > 0 ? snapshot.config().eventLoops() : NettyRuntime.availableProcessors();
+        this.group = transport.newGroup(threads, "halb-io");
+        this.upstreams = new Upstreams(transport, () -> this.snapshot.config().timeouts().upstreamIdle().toNanos());
+    }
+
     /** Binds every listener of {@code config} and returns once they accept connections. */
     public static Halb start(HalbConfig config) throws Exception {
-        throw new UnsupportedOperationException("TODO");
+        Halb halb = new Halb(Snapshot.build(config, null));
+        try {
+            halb.bindAll();
+        } catch (Exception e) {
+            halb.stop(Duration.ZERO);
+            throw e;
+        }
+        return halb;
+    }
+
+    private void bindAll() throws InterruptedException {
+        HalbConfig config = snapshot.config();
+        log.info("transport {}{}", transport.name().toLowerCase(),
+                transport == Transport.EPOLL ? "" : " (epoll unavailable: " + Transport.epollUnavailabilityCause() + ")");
+        for (ListenerConfig lc : config.listeners()) {
+            String name = lc.name();
+            Channel ch = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, lc.mode() == Mode.TCP)
+                    .childHandler(initializer(lc, () -> snapshot.listeners().get(name)))
+                    .bind(lc.bind().host(), lc.bind().port())
+                    .sync()
+                    .channel();
+            serverChannels.put(name, ch);
+            log.info("listener {} ({}) on {} -> pool {}", name, lc.mode().name().toLowerCase(), ch.localAddress(), lc.pool());
+        }
+    }
+
+    private ChannelInitializer<Channel> initializer(ListenerConfig lc, java.util.function.Supplier<ListenerSnapshot> current) {
+        return switch (lc.mode()) {
+            case HTTP -> new HttpFrontendInitializer(current, upstreams, tracker);
+            case TCP -> new TcpFrontendInitializer(current, upstreams, tracker);
+        };
     }
 
     /** The bound address of a listener (port 0 in the configuration is resolved here). */
     public InetSocketAddress address(String listener) {
-        throw new UnsupportedOperationException("TODO");
+        Channel ch = serverChannels.get(listener);
+        if (ch == null) {
+            throw new IllegalArgumentException("listener: '" + listener + "' (expected one of " + serverChannels.keySet() + ")");
+        }
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /** The configuration being served. */
+    public HalbConfig config() {
+        return snapshot.config();
+    }
+
+    /** Counters of the proxy: connections, requests, retries, local answers. */
+    public ConnectionTracker connections() {
+        return tracker;
+    }
+
+    /** The endpoints of a pool, by server name, as balancers see them. */
+    public List<io.halb.balance.Endpoint> endpoints(String pool) {
+        io.halb.proxy.Pool p = snapshot.pools().get(pool);
+        return p == null ? List.of() : p.endpoints();
     }
 
     /**
      * Stops gracefully: stops accepting, lets in-flight requests finish within {@code grace}, then
      * closes every connection and releases the event loops. Returns when everything is closed.
      */
-    public void stop(Duration grace) {
-        throw new UnsupportedOperationException("TODO");
+    public synchronized void stop(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        List<Channel> closing = new ArrayList<>(serverChannels.values());
+        for (Channel ch : closing) {
+            ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        tracker.closeGracefully();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (tracker.open() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = tracker.open();
+        if (left > 0) {
+            log.info("closing {} connection(s) still open after the {} ms grace period", left, grace.toMillis());
+        }
+        tracker.closeAll().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     /** Stops at once: {@code stop(Duration.ZERO)}. */

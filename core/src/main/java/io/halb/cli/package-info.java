@@ -1,0 +1,2 @@
+/** The {@code halb} command line: run, validate, demo. */
+package io.halb.cli;

@@ -1,0 +1,114 @@
+package io.halb.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * The header changes a proxy owes both sides (RFC 9110 §7.6): hop-by-hop headers stay on their hop,
+ * and the server learns who the client was through X-Forwarded-* and Forwarded (RFC 7239).
+ */
+final class HeaderRewriter {
+
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
+    /**
+     * Hop-by-hop headers other than Transfer-Encoding, which the codec re-frames on the next hop with
+     * the same chunking, and Upgrade, which is kept only while upgrading.
+     */
+    private static final List<AsciiString> HOP_BY_HOP = List.of(
+            HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION,
+            HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.PROXY_AUTHENTICATE);
+
+    private HeaderRewriter() {}
+
+    /** Whether the request asks to switch protocols (e.g. WebSocket). */
+    static boolean isUpgrade(HttpHeaders headers) {
+        return headers.contains(HttpHeaderNames.UPGRADE)
+                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    }
+
+    /**
+     * Rewrites a client's request headers in place for the server.
+     *
+     * @param upgrade keep the Upgrade handshake (the request asked to switch protocols)
+     */
+    static void toServer(HttpHeaders headers, InetAddress client, String proto, boolean upgrade) {
+        removeHopByHop(headers, upgrade);
+        if (upgrade) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        String clientIp = client.getHostAddress();
+        String previous = headers.get(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? clientIp : previous + ", " + clientIp);
+        headers.set(X_FORWARDED_PROTO, proto);
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host != null) {
+            headers.set(X_FORWARDED_HOST, host);
+        }
+        StringBuilder fwd = new StringBuilder(64).append("for=");
+        if (client instanceof Inet6Address) {
+            fwd.append("\"[").append(clientIp).append("]\"");
+        } else {
+            fwd.append(clientIp);
+        }
+        fwd.append(";proto=").append(proto);
+        if (host != null && isToken(host)) {
+            fwd.append(";host=").append(host);
+        } else if (host != null) {
+            fwd.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        String prevFwd = headers.get(FORWARDED);
+        headers.set(FORWARDED, prevFwd == null || prevFwd.isBlank() ? fwd.toString() : prevFwd + ", " + fwd);
+    }
+
+    /**
+     * Rewrites a server's response headers in place for the client.
+     *
+     * @param upgrade the response switches protocols: keep its Upgrade handshake
+     */
+    static void toClient(HttpHeaders headers, boolean upgrade) {
+        removeHopByHop(headers, upgrade);
+        if (upgrade) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+    }
+
+    private static void removeHopByHop(HttpHeaders headers, boolean keepUpgrade) {
+        // Headers named by Connection are hop-by-hop too (RFC 9110 §7.6.1).
+        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : connection.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")
+                        && !name.equalsIgnoreCase("upgrade") && !name.equalsIgnoreCase("transfer-encoding")) {
+                    headers.remove(name);
+                }
+            }
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            headers.remove(name);
+        }
+        if (!keepUpgrade) {
+            headers.remove(HttpHeaderNames.UPGRADE);
+        }
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == ':' || c == '_')) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+}

@@ -1,0 +1,33 @@
+package io.halb.proxy.http;
+
+import io.halb.balance.Endpoint;
+import io.halb.proxy.upstream.Upstreams;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+
+/** The pipeline of a connection to an HTTP server: the client codec, then {@link HttpBackendHandler}. */
+final class HttpBackendInitializer extends ChannelInitializer<Channel> {
+
+    static final String CODEC = "codec";
+
+    private final Endpoint endpoint;
+    private final Upstreams upstreams;
+
+    HttpBackendInitializer(Endpoint endpoint, Upstreams upstreams) {
+        this.endpoint = endpoint;
+        this.upstreams = upstreams;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(HttpFrontendInitializer.MAX_INITIAL_LINE)
+                .setMaxHeaderSize(HttpFrontendInitializer.MAX_HEADER_SIZE)
+                .setMaxChunkSize(HttpFrontendInitializer.MAX_CHUNK_SIZE);
+        ch.pipeline()
+                .addLast(CODEC, new HttpClientCodec(decoder, false, false))
+                .addLast("backend", new HttpBackendHandler(endpoint, upstreams));
+    }
+}

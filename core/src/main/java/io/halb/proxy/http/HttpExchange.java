@@ -1,0 +1,695 @@
+package io.halb.proxy.http;
+
+import io.halb.balance.Endpoint;
+import io.halb.balance.PickContext;
+import io.halb.config.Timeouts;
+import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.Pool;
+import io.halb.proxy.RelayHandler;
+import io.halb.proxy.upstream.Upstreams;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request and its response, from the client's request head to the last byte of the response:
+ * choosing the server, getting a connection, streaming both bodies under backpressure, retrying
+ * where that is safe, and answering itself (502/503/504) where it is not.
+ *
+ * <p>Backpressure: the client is read only while the server connection is writable; the server is
+ * read only while the client is writable. A request head is written without a flush when the
+ * request has no body, so head and end go out in one write.
+ *
+ * <p>Retries: a request whose body so far fits the replay buffer is kept until its response
+ * starts. A connect failure is retried on another server for any method (the server never saw the
+ * request). A reused keep-alive connection that fails before any response byte is retried once on
+ * a fresh connection to the same server, and a fresh one that fails that way on another server, in
+ * both cases only for idempotent methods, which may safely reach a server twice.
+ *
+ * <p>Thread-safety: confined to the client channel's event loop, which is also the server
+ * connection's.
+ */
+final class HttpExchange implements PickContext {
+
+    /** Request bodies up to this size are kept so the request can be sent again. */
+    static final int REPLAY_LIMIT = 64 * 1024;
+
+    private final HttpFrontendHandler frontend;
+    private final ChannelHandlerContext client;
+    private final Upstreams upstreams;
+    private final ListenerSnapshot listener;
+    private final Timeouts timeouts;
+    private final HttpRequest request;
+    private final String uri;
+    private final InetAddress clientAddress;
+    private final boolean keepAliveClient;
+    private final boolean http10Client;
+    private final boolean headRequest;
+    private final boolean upgradeRequested;
+    private final boolean idempotent;
+    private final boolean bodyless;
+    private final long startNanos = System.nanoTime();
+
+    private Pool pool;
+    private int retriesLeft;
+    private final List<Endpoint> tried = new ArrayList<>(2);
+    private Endpoint endpoint;
+    private boolean endpointCounted;
+    private Channel upstream;
+    private HttpBackendHandler backend;
+    private boolean reused;
+    private boolean freshRetryDone;
+
+    private boolean requestComplete;
+    private boolean responseSeen;
+    private boolean responseStarted;
+    private boolean responseComplete;
+    private boolean informational;
+    private boolean tunnelPending;
+    private boolean upstreamKeepAlive;
+    private boolean serverFailed;
+    private long headNanos = -1;
+    private boolean closeClient;
+    private boolean discarding;
+    private boolean done;
+
+    /** Retained duplicates of the body sent so far, while it fits {@link #REPLAY_LIMIT}; released by {@link #releaseReplay()}. */
+    private List<HttpContent> replay;
+    private int replayBytes;
+    private boolean replayable = true;
+
+    private ScheduledFuture<?> serverTimer;
+    private long serverDeadlineNanos;
+
+    HttpExchange(HttpFrontendHandler frontend, ChannelHandlerContext client, Upstreams upstreams,
+                 ListenerSnapshot listener, HttpRequest request, boolean keepAliveClient) {
+        this.frontend = frontend;
+        this.client = client;
+        this.upstreams = upstreams;
+        this.listener = listener;
+        this.timeouts = listener.timeouts();
+        this.request = request;
+        this.uri = request.uri();
+        this.clientAddress = ((InetSocketAddress) client.channel().remoteAddress()).getAddress();
+        this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.keepAliveClient = keepAliveClient;
+        HttpMethod method = request.method();
+        this.headRequest = HttpMethod.HEAD.equals(method);
+        this.idempotent = method.equals(HttpMethod.GET) || headRequest || method.equals(HttpMethod.PUT)
+                || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.OPTIONS)
+                || method.equals(HttpMethod.TRACE);
+        this.upgradeRequested = HeaderRewriter.isUpgrade(request.headers());
+        this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
+    }
+
+    // ---- PickContext: what the balancer may read of this request -------------------------------
+
+    @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public String header(String lowerCaseName) {
+        return request.headers().get(lowerCaseName);
+    }
+
+    @Override
+    public String cookie(String name) {
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie c : ServerCookieDecoder.LAX.decodeAll(header)) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean tried(Endpoint e) {
+        return tried.contains(e);
+    }
+
+    // ---- start: route, pick, connect -------------------------------------------------------------
+
+    /** Routes and starts the request. Called once, with the request head just read. */
+    void start() {
+        pool = listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
+        retriesLeft = pool.config().retries();
+        HeaderRewriter.toServer(request.headers(), clientAddress, "http", upgradeRequested);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        pickAndSend();
+    }
+
+    private void pickAndSend() {
+        Endpoint e = pool.pick(this);
+        if (e == null) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available in pool " + pool.name());
+            return;
+        }
+        useEndpoint(e);
+        Channel pooled = upstreams.pool(client.channel().eventLoop()).poll(e);
+        if (pooled != null) {
+            reused = true;
+            attach(pooled);
+            sendRequest();
+        } else {
+            connect();
+        }
+    }
+
+    private void useEndpoint(Endpoint e) {
+        endpoint = e;
+        if (!tried.contains(e)) {
+            tried.add(e);
+        }
+        e.onStart();
+        endpointCounted = true;
+    }
+
+    private void connect() {
+        reused = false;
+        Endpoint target = endpoint;
+        ChannelFuture f = upstreams.connect(client.channel().eventLoop(), target, timeouts.connect(), false,
+                new HttpBackendInitializer(target, upstreams));
+        f.addListener((ChannelFutureListener) cf -> {
+            if (done) {
+                cf.channel().close();
+                return;
+            }
+            if (cf.isSuccess()) {
+                attach(cf.channel());
+                sendRequest();
+            } else {
+                onConnectFailure(target, cf.cause());
+            }
+        });
+    }
+
+    private void onConnectFailure(Endpoint target, Throwable cause) {
+        releaseEndpoint(-1, false);
+        // The server never saw the request: any method may go elsewhere.
+        if (retriesLeft > 0) {
+            retriesLeft--;
+            frontend.retried();
+            pickAndSend();
+            return;
+        }
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, "cannot connect to server " + target.name() + " ("
+                + target.address() + "): " + describe(cause));
+    }
+
+    private void attach(Channel ch) {
+        upstream = ch;
+        backend = ch.pipeline().get(HttpBackendHandler.class);
+        backend.attach(this);
+        upstreamKeepAlive = false;
+        responseSeen = false;
+    }
+
+    /** Writes the head and whatever body is kept for replay, then reads on. */
+    private void sendRequest() {
+        armServerTimer();
+        if (bodyless && !requestComplete) {
+            // Head and the empty end leave in one flush: the end is already queued at the client.
+            upstream.write(request, upstream.voidPromise());
+            frontend.requestRead();
+        } else {
+            upstream.write(request, upstream.voidPromise());
+            if (replay != null) {
+                for (HttpContent c : replay) {
+                    // The replay keeps its own reference; the encoder releases this one.
+                    upstream.write(c.retainedDuplicate(), upstream.voidPromise());
+                }
+            }
+            upstream.flush();
+            if (!requestComplete && upstream.isWritable()) {
+                frontend.requestRead();
+            }
+        }
+        // A new connection needs its first read; a pooled one already has one pending.
+        upstream.read();
+    }
+
+    // ---- request body ----------------------------------------------------------------------------
+
+    /** A piece of the request body from the client; this exchange owns {@code content} now. */
+    void onClientContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            requestComplete = true;
+            closeClient = true;
+            if (upstream != null) {
+                closeUpstream(false);
+            }
+            respondLocally(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + describe(content.decoderResult().cause()));
+            return;
+        }
+        if (discarding || upstream == null || done) {
+            ReferenceCountUtil.release(content);
+            if (last) {
+                requestComplete = true;
+                maybeFinish();
+            } else {
+                frontend.requestRead();
+            }
+            return;
+        }
+        keepForReplay(content);
+        if (last) {
+            requestComplete = true;
+            upstream.writeAndFlush(content, upstream.voidPromise());
+            maybeFinish();
+        } else {
+            upstream.writeAndFlush(content, upstream.voidPromise());
+            if (upstream.isWritable()) {
+                frontend.requestRead();
+            }
+            // else: onUpstreamWritable reads on.
+        }
+    }
+
+    private void keepForReplay(HttpContent content) {
+        if (!replayable) {
+            return;
+        }
+        int size = content.content().readableBytes();
+        if (replayBytes + size > REPLAY_LIMIT) {
+            replayable = false;
+            releaseReplay();
+            return;
+        }
+        if (replay == null) {
+            replay = new ArrayList<>(2);
+        }
+        replay.add(content.retainedDuplicate());
+        replayBytes += size;
+    }
+
+    void onUpstreamWritable() {
+        if (!done && upstream != null && upstream.isWritable() && !requestComplete && !discarding) {
+            frontend.requestRead();
+        }
+    }
+
+    // ---- response --------------------------------------------------------------------------------
+
+    /** A decoded piece of the server's response; this exchange owns {@code msg} now. */
+    void onResponse(Object msg) {
+        touchServerTimer();
+        responseSeen = true;
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(response);
+            // A full response object may carry content too.
+            if (!(msg instanceof HttpContent)) {
+                return;
+            }
+        }
+        if (!(msg instanceof HttpContent content)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (informational) {
+            client.write(content, client.voidPromise());
+            if (last) {
+                informational = false;
+            }
+            return;
+        }
+        if (tunnelPending) {
+            content.release();
+            if (last) {
+                switchToTunnel();
+            }
+            return;
+        }
+        if (done) {
+            content.release();
+            return;
+        }
+        client.write(content, client.voidPromise());
+        if (last) {
+            responseComplete = true;
+            maybeFinish();
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            serverFailed = true;
+            closeUpstream(false);
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, "invalid response from server " + endpoint.name()
+                    + ": " + describe(response.decoderResult().cause()));
+            return;
+        }
+        int code = response.status().code();
+        if (code >= 100 && code < 200 && code != 101) {
+            informational = true;
+            HeaderRewriter.toClient(response.headers(), false);
+            client.write(response, client.voidPromise());
+            return;
+        }
+        headNanos = System.nanoTime() - startNanos;
+        responseStarted = true;
+        serverFailed = code >= 500;
+        releaseReplay();
+        HttpHeaders headers = response.headers();
+        if (code == 101 && upgradeRequested) {
+            tunnelPending = true;
+            cancelServerTimer();
+            HeaderRewriter.toClient(headers, true);
+            client.writeAndFlush(response, client.voidPromise());
+            return;
+        }
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HeaderRewriter.toClient(headers, false);
+        boolean mayHaveBody = !headRequest && code != 204 && code != 304;
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        if (mayHaveBody && !chunked && !HttpUtil.isContentLengthSet(response)) {
+            // Close-delimited from the server: chunk it for an HTTP/1.1 client, close for HTTP/1.0.
+            if (http10Client) {
+                closeClient = true;
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        } else if (chunked && http10Client) {
+            HttpUtil.setTransferEncodingChunked(response, false);
+            closeClient = true;
+        }
+        if (closeClient || !keepAliveClient || frontend.closing()) {
+            closeClient = true;
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10Client) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        client.write(response, client.voidPromise());
+    }
+
+    /** The server connection's read burst ended: push it to the client and read on if it keeps up. */
+    void onUpstreamReadComplete() {
+        client.flush();
+        if (!done && upstream != null && !responseComplete && client.channel().isWritable()) {
+            upstream.read();
+        }
+    }
+
+    void onClientWritable() {
+        if (!done && upstream != null && client.channel().isWritable() && responseStarted && !responseComplete) {
+            upstream.read();
+        }
+    }
+
+    // ---- failures --------------------------------------------------------------------------------
+
+    /** The server connection closed or failed while this exchange owned it. */
+    void onUpstreamFailure(Throwable cause) {
+        if (done) {
+            return;
+        }
+        if (tunnelPending) {
+            abortClient();
+            return;
+        }
+        boolean wasReused = reused;
+        Endpoint failed = endpoint;
+        closeUpstream(false);
+        if (responseStarted) {
+            // Part of the response is out: the client can only learn of it by the connection closing.
+            releaseEndpoint(headNanos, false);
+            abortClient();
+            return;
+        }
+        boolean canResend = !responseSeen && replayable && idempotent;
+        if (wasReused && canResend && !freshRetryDone) {
+            // Most likely the server closed an idle connection as we reused it: it never saw the
+            // request. Once more on a fresh connection to the same server.
+            freshRetryDone = true;
+            releaseEndpoint(-1, true);
+            frontend.retried();
+            useEndpoint(failed);
+            connect();
+            return;
+        }
+        releaseEndpoint(-1, false);
+        if (canResend && retriesLeft > 0) {
+            retriesLeft--;
+            frontend.retried();
+            pickAndSend();
+            return;
+        }
+        String what = cause == null ? "closed the connection before answering"
+                : isReset(cause) ? "reset the connection before answering"
+                : "failed before answering (" + describe(cause) + ")";
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, "server " + failed.name() + " " + what);
+    }
+
+    private void armServerTimer() {
+        serverDeadlineNanos = System.nanoTime() + timeouts.server().toNanos();
+        if (serverTimer == null) {
+            scheduleServerTimer(timeouts.server().toNanos());
+        }
+    }
+
+    /** Lazy timer: activity only moves the deadline; the task re-arms itself when it fires early. */
+    private void touchServerTimer() {
+        serverDeadlineNanos = System.nanoTime() + timeouts.server().toNanos();
+    }
+
+    private void scheduleServerTimer(long delayNanos) {
+        serverTimer = client.executor().schedule(this::onServerTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onServerTimer() {
+        serverTimer = null;
+        if (done || upstream == null || tunnelPending) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now < serverDeadlineNanos || (responseStarted && !client.channel().isWritable())) {
+            // Activity since, or the client is the slow side: not the server's fault.
+            scheduleServerTimer(Math.max(serverDeadlineNanos - now, TimeUnit.MILLISECONDS.toNanos(10)));
+            return;
+        }
+        Endpoint late = endpoint;
+        closeUpstream(true);
+        releaseEndpoint(-1, false);
+        if (responseStarted) {
+            abortClient();
+            return;
+        }
+        respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, "server " + late.name() + " did not answer within "
+                + LocalResponses.format(timeouts.server()));
+    }
+
+    private void cancelServerTimer() {
+        if (serverTimer != null) {
+            serverTimer.cancel(false);
+            serverTimer = null;
+        }
+    }
+
+    /** Answers the client from halb itself: status and a one-line reason. */
+    void respondLocally(HttpResponseStatus status, String reason) {
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            abortClient();
+            return;
+        }
+        responseStarted = true;
+        responseComplete = true;
+        if (upstream != null) {
+            closeUpstream(false);
+        }
+        if (!requestComplete && !bodyless) {
+            // The rest of the body will not be read: the connection cannot carry another request.
+            closeClient = true;
+        }
+        closeClient |= !keepAliveClient || frontend.closing();
+        frontend.localResponse(status);
+        client.write(LocalResponses.of(client.alloc(), status, reason, closeClient), client.voidPromise());
+        if (requestComplete || closeClient) {
+            finish();
+        } else {
+            // Bodyless: the request's end is queued at the client; consume it, then finish.
+            discarding = true;
+            client.flush();
+            frontend.requestRead();
+        }
+    }
+
+    // ---- the end ---------------------------------------------------------------------------------
+
+    private void maybeFinish() {
+        if (done || !responseComplete) {
+            return;
+        }
+        if (!requestComplete) {
+            if (discarding) {
+                return;
+            }
+            // The server answered before the request ended: the rest of the request will not be
+            // sent, so neither connection can carry another request.
+            upstreamKeepAlive = false;
+            closeClient = true;
+        }
+        finish();
+    }
+
+    private void finish() {
+        done = true;
+        cancelServerTimer();
+        releaseEndpoint(headNanos, !serverFailed);
+        if (upstream != null) {
+            Channel ch = upstream;
+            Endpoint e = endpoint;
+            backend.detach();
+            upstream = null;
+            if (upstreamKeepAlive && requestComplete && ch.isActive()
+                    && upstreams.pool(ch.eventLoop()).offer(e, ch)) {
+                // Pending read: a pooled connection that the server closes is noticed at once.
+                ch.read();
+            } else {
+                ch.close();
+            }
+        }
+        releaseReplay();
+        if (closeClient) {
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            client.flush();
+        }
+        frontend.exchangeDone(this, closeClient);
+    }
+
+    private void switchToTunnel() {
+        done = true;
+        tunnelPending = false;
+        releaseEndpoint(headNanos, true);
+        releaseReplay();
+        Channel ch = upstream;
+        backend.detach();
+        upstream = null;
+        client.flush();
+        frontend.upgraded(ch);
+        ch.pipeline().remove(HttpBackendHandler.class);
+        ch.pipeline().remove(HttpBackendInitializer.CODEC);
+    }
+
+    /** The client went away: drop the server connection (it may be mid-request) and let go. */
+    void onClientInactive() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelServerTimer();
+        if (upstream != null) {
+            closeUpstream(false);
+        }
+        releaseEndpoint(-1, true);
+        releaseReplay();
+    }
+
+    private void abortClient() {
+        done = true;
+        cancelServerTimer();
+        if (upstream != null) {
+            closeUpstream(false);
+        }
+        releaseEndpoint(-1, false);
+        releaseReplay();
+        client.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        client.close();
+    }
+
+    private void closeUpstream(boolean reset) {
+        Channel ch = upstream;
+        if (backend != null) {
+            backend.detach();
+        }
+        upstream = null;
+        backend = null;
+        if (reset && ch.isActive()) {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        ch.close();
+    }
+
+    private void releaseEndpoint(long elapsedNanos, boolean success) {
+        if (endpointCounted) {
+            endpointCounted = false;
+            endpoint.onFinish(elapsedNanos, success);
+        }
+    }
+
+    private void releaseReplay() {
+        if (replay != null) {
+            for (HttpContent c : replay) {
+                c.release();
+            }
+            replay = null;
+        }
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    private static boolean isReset(Throwable cause) {
+        String m = cause.getMessage();
+        return m != null && (m.contains("reset") || m.contains("Connection reset"));
+    }
+
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown error";
+        }
+        if (cause instanceof ConnectTimeoutException) {
+            return "connect timed out";
+        }
+        if (cause instanceof ConnectException) {
+            String m = cause.getMessage();
+            if (m != null && m.contains("refused")) {
+                return "connection refused";
+            }
+        }
+        String m = cause.getMessage();
+        return m == null ? cause.getClass().getSimpleName() : m;
+    }
+}

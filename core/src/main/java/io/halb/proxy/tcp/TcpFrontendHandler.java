@@ -1,0 +1,116 @@
+package io.halb.proxy.tcp;
+
+import io.halb.balance.Endpoint;
+import io.halb.balance.PickContext;
+import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.Pool;
+import io.halb.proxy.RelayHandler;
+import io.halb.proxy.upstream.Upstreams;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Places a new TCP client connection: picks a server (another one after a failed connect, up to the
+ * pool's retries), connects on the client's event loop, then hands both channels to a
+ * {@link RelayHandler} pair and leaves the pipeline. Nothing is read from the client until the
+ * server connection is up, so no byte is buffered here.
+ *
+ * <p>Thread-safety: confined to the channel's event loop.
+ */
+final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements PickContext {
+
+    private static final Logger log = LoggerFactory.getLogger(TcpFrontendHandler.class);
+
+    private final ListenerSnapshot listener;
+    private final Upstreams upstreams;
+    private final List<Endpoint> tried = new ArrayList<>(2);
+    private Pool pool;
+    private InetAddress clientAddress;
+    private int retriesLeft;
+
+    TcpFrontendHandler(ListenerSnapshot listener, Upstreams upstreams) {
+        this.listener = listener;
+        this.upstreams = upstreams;
+    }
+
+    @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public boolean tried(Endpoint endpoint) {
+        return tried.contains(endpoint);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        clientAddress = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        pool = listener.defaultPool();
+        retriesLeft = pool.config().retries();
+        connect(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void connect(ChannelHandlerContext ctx) {
+        Endpoint endpoint = pool.pick(this);
+        if (endpoint == null) {
+            log.debug("{}: no server available in pool {}", ctx.channel().remoteAddress(), pool.name());
+            ctx.close();
+            return;
+        }
+        tried.add(endpoint);
+        endpoint.onStart();
+        long start = System.nanoTime();
+        ChannelFuture f = upstreams.connect(ctx.channel().eventLoop(), endpoint, listener.timeouts().connect(), true,
+                new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // The relay is added once connected.
+                    }
+                });
+        f.addListener((ChannelFutureListener) cf -> {
+            if (!ctx.channel().isActive()) {
+                endpoint.onFinish(-1, true);
+                cf.channel().close();
+                return;
+            }
+            if (!cf.isSuccess()) {
+                endpoint.onFinish(-1, false);
+                if (retriesLeft-- > 0) {
+                    connect(ctx);
+                } else {
+                    log.debug("{}: cannot connect to {}: {}", ctx.channel().remoteAddress(), endpoint, cf.cause().toString());
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.pipeline().remove(this);
+            RelayHandler.link(ctx.channel(), cf.channel(),
+                    (in, out) -> endpoint.onFinish(System.nanoTime() - start, true));
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // Auto-read is off and nothing is read before the relay is linked.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
