@@ -97,6 +97,13 @@ public final class HalbFixture implements AutoCloseable {
         return sb.toString();
     }
 
+    /** {@code 127.0.0.1:port} of a port nothing listens on (it was free a moment ago): connecting is refused. */
+    public static String closedAddress() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return "127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
     private static String text(Object v) {
         if (v instanceof TestBackend b) {
             return b.hostPort();

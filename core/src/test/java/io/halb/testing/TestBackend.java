@@ -24,6 +24,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
@@ -243,6 +244,7 @@ public final class TestBackend implements Closeable {
         p.addLast("codec", new HttpServerCodec());
         if (mode == Mode.WEBSOCKET_ECHO) {
             p.addLast("aggregator", new HttpObjectAggregator(1024 * 1024));
+            p.addLast("handshake", new HandshakeRecorder());
             p.addLast("websocket", new WebSocketServerProtocolHandler("/ws"));
             p.addLast("echo", new WebSocketEchoHandler());
         } else {
@@ -266,6 +268,27 @@ public final class TestBackend implements Closeable {
             }
             ctx.fireChannelRead(msg);
         }
+    }
+
+    /** Records upgrade requests, which the WebSocket handler consumes; passes everything on. */
+    private final class HandshakeRecorder extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FullHttpRequest req && req.headers().contains(HttpHeaderNames.UPGRADE)) {
+                requestHeads.incrementAndGet();
+                recorded.add(record(name, req, req.content().readableBytes(), 0));
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private static RecordedRequest record(String backend, HttpRequest req, long bodyLength, long crc) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Map.Entry<String, String> e : req.headers()) {
+            headers.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
+        }
+        return new RecordedRequest(backend, req.method().name(), req.uri(), req.protocolVersion().text(),
+                headers, bodyLength, crc);
     }
 
     /** Echoes data frames; the protocol handler answers pings and closes. */
@@ -437,12 +460,7 @@ public final class TestBackend implements Closeable {
         }
 
         private RecordedRequest record(HttpRequest req, long bodyLength, long crc) {
-            List<Map.Entry<String, String>> headers = new ArrayList<>();
-            for (Map.Entry<String, String> e : req.headers()) {
-                headers.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
-            }
-            return new RecordedRequest(name, req.method().name(), req.uri(), req.protocolVersion().text(),
-                    headers, bodyLength, crc);
+            return TestBackend.record(name, req, bodyLength, crc);
         }
 
         private void releaseEcho() {
