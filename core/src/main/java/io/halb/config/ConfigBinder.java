@@ -116,6 +116,17 @@ final class ConfigBinder {
         List<RouteConfig> routes = f.optional("routes", b.listOf(this::route), List.of());
         Optional<TlsConfig> tls = f.optional("tls", this::tls);
         List<SniRouteConfig> sniRoutes = f.optional("sni_routes", b.listOf(this::sniRoute), List.of());
+        if (!f.failed("mode")) {
+            checkModeSpecificKeys(f, mode);
+        }
+        if (bind != null && bind.port() != 0) {
+            binds.add(new BindSite(bind, f.at("bind"), f.path("bind"), owner));
+        }
+        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes));
+    }
+
+    /** Skipped when the mode itself is wrong: judging these keys against the fallback mode would mislead. */
+    private static void checkModeSpecificKeys(Fields f, Mode mode) {
         if (mode == Mode.TCP) {
             if (f.has("routes")) {
                 f.error("routes", "only for mode http (a tcp listener does not read requests; "
@@ -124,13 +135,9 @@ final class ConfigBinder {
             if (f.has("tls")) {
                 f.error("tls", "only for mode http (a tcp listener passes TLS through; use sni_routes to route it)");
             }
-        } else if (mode == Mode.HTTP && f.has("sni_routes")) {
+        } else if (f.has("sni_routes")) {
             f.error("sni_routes", "only for mode tcp (an http listener routes with routes: {host, path_prefix, pool})");
         }
-        if (bind != null && bind.port() != 0) {
-            binds.add(new BindSite(bind, f.at("bind"), f.path("bind"), owner));
-        }
-        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes));
     }
 
     private RouteConfig route(YamlNode node, String path) {
@@ -197,7 +204,7 @@ final class ConfigBinder {
         String name = f.required("name", b.name("pool name"));
         Algorithm algorithm = f.optional("algorithm", b.enumOf(Algorithm.class), Algorithm.ROUND_ROBIN);
         Optional<HashKey> hashKey = f.optional("hash_key", b.scalar("a hash key (" + HASH_KEYS + ")", HashKey::parse));
-        if (algorithm != null) {
+        if (!f.failed("algorithm")) {
             checkHashKey(f, algorithm, hashKey);
         }
         PersistenceConfig persistence = f.optional("persistence", this::persistence, PersistenceConfig.NONE);

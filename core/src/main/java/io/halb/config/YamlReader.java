@@ -19,7 +19,8 @@ import java.util.Map;
  */
 final class YamlReader {
 
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    // Not YAMLFactory.builder().build(): in 2.18 that factory reads an empty value ("bind:") as "" rather than null.
+    private static final YAMLFactory FACTORY = new YAMLFactory();
 
     private final ConfigErrors errors;
     private final EnvSubstitution env;
@@ -76,8 +77,8 @@ final class YamlReader {
                 return new YamlNode.Scalar(p.getText(), null, YamlNode.Scalar.Kind.FLOAT, line, column);
             case VALUE_TRUE:
             case VALUE_FALSE:
-                return new YamlNode.Scalar(t == JsonToken.VALUE_TRUE ? "true" : "false", null,
-                        YamlNode.Scalar.Kind.BOOLEAN, line, column);
+                // The text as written: YAML 1.1 also reads yes/on as true, which the binder refuses.
+                return new YamlNode.Scalar(p.getText(), null, YamlNode.Scalar.Kind.BOOLEAN, line, column);
             case VALUE_NULL:
                 return new YamlNode.Scalar("", null, YamlNode.Scalar.Kind.NULL, line, column);
             default:
