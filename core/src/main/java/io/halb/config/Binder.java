@@ -144,7 +144,14 @@ final class Binder {
 
     /** A name (pool, listener, server...): checked here so that the error points at the name itself. */
     Reader<String> name(String what) {
-        return scalar("a name", s -> Names.check(what, s));
+        return scalar("a name", s -> {
+            try {
+                return Names.check(what, s);
+            } catch (IllegalArgumentException e) {
+                // "server name: 'x' (...)": the error's key already says which name.
+                throw new IllegalArgumentException(withoutKey(e.getMessage(), what));
+            }
+        });
     }
 
     Reader<Integer> integer() {

@@ -1,8 +1,8 @@
 package io.halb.config;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,8 +38,10 @@ public final class ConfigLoader {
             yaml = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw unreadable(file, "no such file");
+        } catch (AccessDeniedException e) {
+            throw unreadable(file, "cannot read: permission denied");
         } catch (IOException e) {
-            throw unreadable(file, "cannot read: " + e);
+            throw unreadable(file, "cannot read: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
         }
         if (!isUtf8(yaml)) {
             throw unreadable(file, "not UTF-8 text");

@@ -32,7 +32,7 @@ final class YamlReader {
 
     /** The document's root, or null when there is none or the YAML is malformed (errors say why). */
     YamlNode read(String yaml) {
-        try (YAMLParser p = (YAMLParser) FACTORY.createParser(yaml)) {
+        try (YAMLParser p = FACTORY.createParser(yaml)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 errors.add(1, 1, "", "the file is empty (expected: a mapping with at least listeners and pools)");

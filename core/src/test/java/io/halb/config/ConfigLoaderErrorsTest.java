@@ -275,7 +275,7 @@ class ConfigLoaderErrorsTest {
                 pools:
                   - {name: web, servers: [{name: "web 1", address: 127.0.0.1:9001}]}
                 """);
-        assertError(e, 4, 34, "pools[0].servers[0].name", "server name: 'web 1' (expected: 1-64 of letters");
+        assertError(e, 4, 34, "pools[0].servers[0].name", "'web 1' (expected: 1-64 of letters");
     }
 
     // ---- references and uniqueness
