@@ -333,6 +333,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theCompleteExampleOfTheConfigurationDocLoads() throws Exception {
+        String doc = Files.readString(Path.of("../docs/configuration.md"));
+        int start = doc.indexOf("```yaml\n", doc.indexOf("A complete file showing every key:")) + "```yaml\n".length();
+        String yaml = doc.substring(start, doc.indexOf("```", start));
+
+        HalbConfig c = ConfigLoader.parse(yaml, Path.of("/etc/halb/halb.yaml"), Map.of());
+
+        assertThat(c.listeners()).hasSize(2);
+        assertThat(c.pools()).hasSize(4);
+        assertThat(c.cluster()).isPresent();
+    }
+
+    @Test
     void theErrorListIsInFileOrder() {
         List<ConfigError> errors = errors("""
                 pools:
