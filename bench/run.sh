@@ -23,7 +23,8 @@ WARMUP=${WARMUP:-2}                     # seconds of uncounted load for every ta
 HALB_WARMUP=${HALB_WARMUP:-10}          # extra uncounted seconds for halb (JIT)
 HALB_START_TIMEOUT=${HALB_START_TIMEOUT:-300}   # the launcher may build the jar first
 HALB_JAR=${HALB_JAR:-}                  # run this jar with java instead of ./halb
-HALB_JAVA_OPTS=${HALB_JAVA_OPTS:-}      # JVM options; implies running the jar with java
+HALB_JAVA_OPTS=${HALB_JAVA_OPTS:-}      # JVM options, for ./halb and for --halb-jar
+HALB_JAVA=${HALB_JAVA:-}                # the java binary, for ./halb and for --halb-jar
 PAUSE=${PAUSE:-1}                       # seconds between runs
 QUIET_WAIT=${QUIET_WAIT:-60}            # wait up to this long before a run for an idle machine
 QUIET_PERCENT=${QUIET_PERCENT:-10}      # "idle": others use less than this % of one CPU
@@ -414,7 +415,7 @@ for t in "${TARGET_LIST[@]}"; do
       fi
       start_pinned haproxy "$TMP/haproxy.log" haproxy -f "$TMP/haproxy.cfg" -db
       if wait_http "${PORT[haproxy]}" 20 "${PID[haproxy]}"; then
-        ACTIVE+=(haproxy); STARTED_WITH[haproxy]="haproxy $(haproxy -v | awk 'NR==1 {print $3}'), nbthread 1"
+        ACTIVE+=(haproxy); STARTED_WITH[haproxy]="HAProxy $(haproxy -v | awk 'NR==1 {print $3}'), \`nbthread 1\`"
         log "haproxy on 127.0.0.1:${PORT[haproxy]} (pid ${PID[haproxy]})"
       else
         tail -20 "$TMP/haproxy.log" >&2 || true; SKIPPED+=("haproxy: did not answer on 127.0.0.1:${PORT[haproxy]}")
@@ -442,9 +443,10 @@ for t in "${TARGET_LIST[@]}"; do
       admin_port=$(free_port)
       write_halb_conf "${PORT[halb]}" "$admin_port"
       candidates=()
-      if [[ -n "$HALB_JAR" || -n "$HALB_JAVA_OPTS" ]]; then
-        jar=${HALB_JAR:-$REPO/core/target/halb.jar}
-        [[ -f "$jar" ]] && candidates+=("java")
+      if [[ -n "$HALB_JAR" ]]; then
+        jar=$(cd "$(dirname "$HALB_JAR")" && pwd)/$(basename "$HALB_JAR")
+        [[ -f "$jar" ]] || die "halb jar: $HALB_JAR (no such file)"
+        candidates+=("java")
       else
         [[ -x "$REPO/halb" ]] && candidates+=("launcher")
         [[ -f "$REPO/core/target/halb.jar" ]] && candidates+=("java")
@@ -460,12 +462,18 @@ for t in "${TARGET_LIST[@]}"; do
           cmd=(./halb run -c "$TMP/halb.yaml")
         else
           # shellcheck disable=SC2206
-          cmd=(java $HALB_JAVA_OPTS -jar "$jar" run -c "$TMP/halb.yaml")
+          cmd=("${HALB_JAVA:-java}" $HALB_JAVA_OPTS -jar "$jar" run -c "$TMP/halb.yaml")
         fi
         log "starting halb: ${cmd[*]}"
         start_pinned halb "$TMP/halb-$how.log" "${cmd[@]}"
         if wait_http "${PORT[halb]}" "$HALB_START_TIMEOUT" "${PID[halb]}"; then
-          STARTED_WITH[halb]="${cmd[*]}"
+          STARTED_WITH[halb]="\`${cmd[*]}\`"
+          # The launcher picks a JDK itself: name the one that runs, with its flags.
+          jvm=$(tr '\0' ' ' <"/proc/${PID[halb]}/cmdline" 2>/dev/null | sed 's/ -jar .*//') || jvm=""
+          jbin=$(readlink "/proc/${PID[halb]}/exe" 2>/dev/null) || jbin=""
+          if [[ "$jbin" == */java ]]; then
+            STARTED_WITH[halb]+=", JVM \`$jvm\` ($("$jbin" -version 2>&1 | head -1))"
+          fi
           break
         fi
         log "halb via $how did not answer on 127.0.0.1:${PORT[halb]}; its log ends with:"
@@ -637,7 +645,7 @@ report() {
     echo
   fi
   for t in "${ACTIVE[@]}"; do
-    [[ -n "${STARTED_WITH[$t]:-}" ]] && echo "- $(label "$t"): \`${STARTED_WITH[$t]}\`"
+    [[ -n "${STARTED_WITH[$t]:-}" ]] && echo "- $(label "$t"): ${STARTED_WITH[$t]}"
   done
   local s
   for s in "${SKIPPED[@]+"${SKIPPED[@]}"}"; do echo "- skipped $s"; done
