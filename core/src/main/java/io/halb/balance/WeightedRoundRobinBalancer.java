@@ -1,7 +1,6 @@
 package io.halb.balance;
 
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -83,21 +82,14 @@ final class WeightedRoundRobinBalancer implements Balancer {
             }
             int[] order = new int[(int) total];
             int[] k = new int[n];
-            // Both heaps order by a fraction a[i] / w[i], compared as a[x] * w[y] vs a[y] * w[x].
-            PriorityQueue<Integer> eligible = new PriorityQueue<>(Math.max(1, n), (x, y) -> {
-                int c = Long.compare((long) (k[x] + 1) * w[y], (long) (k[y] + 1) * w[x]);
-                return c != 0 ? c : Integer.compare(x, y);
-            });
-            PriorityQueue<Integer> pending = new PriorityQueue<>(Math.max(1, n), (x, y) -> {
-                int c = Long.compare((long) k[x] * w[y], (long) k[y] * w[x]);
-                return c != 0 ? c : Integer.compare(x, y);
-            });
+            Heap eligible = new Heap(n, k, w, 1);
+            Heap pending = new Heap(n, k, w, 0);
             for (int i = 0; i < n; i++) {
                 eligible.add(i);
             }
             for (int j = 0; j < order.length; j++) {
                 // Eligible when k[i] / w[i] <= j / total.
-                while (!pending.isEmpty() && (long) k[pending.peek()] * total <= (long) j * w[pending.peek()]) {
+                while (pending.size() > 0 && (long) k[pending.peek()] * total <= (long) j * w[pending.peek()]) {
                     eligible.add(pending.poll());
                 }
                 int i = eligible.poll();
@@ -107,6 +99,73 @@ final class WeightedRoundRobinBalancer implements Balancer {
                 }
             }
             return new Schedule(tier, order);
+        }
+
+        /**
+         * A binary min-heap of member indexes by {@code (k[i] + bias) / w[i]}, ties to the lower
+         * index; an index's key changes only while it is out of the heap. Primitive, because a
+         * schedule of 1,000 servers can have 100,000s of slots and the build runs on an event loop.
+         */
+        private static final class Heap {
+            private final int[] heap;
+            private final int[] k;
+            private final int[] w;
+            private final int bias;
+            private int size;
+
+            Heap(int capacity, int[] k, int[] w, int bias) {
+                this.heap = new int[capacity];
+                this.k = k;
+                this.w = w;
+                this.bias = bias;
+            }
+
+            int size() {
+                return size;
+            }
+
+            int peek() {
+                return heap[0];
+            }
+
+            void add(int x) {
+                int i = size++;
+                while (i > 0) {
+                    int parent = (i - 1) >>> 1;
+                    if (!less(x, heap[parent])) {
+                        break;
+                    }
+                    heap[i] = heap[parent];
+                    i = parent;
+                }
+                heap[i] = x;
+            }
+
+            int poll() {
+                int top = heap[0];
+                int x = heap[--size];
+                int i = 0;
+                int half = size >>> 1;
+                while (i < half) {
+                    int child = 2 * i + 1;
+                    if (child + 1 < size && less(heap[child + 1], heap[child])) {
+                        child++;
+                    }
+                    if (!less(heap[child], x)) {
+                        break;
+                    }
+                    heap[i] = heap[child];
+                    i = child;
+                }
+                heap[i] = x;
+                return top;
+            }
+
+            private boolean less(int x, int y) {
+                long a = (long) (k[x] + bias) * w[y];
+                long b = (long) (k[y] + bias) * w[x];
+                return a < b || a == b && x < y;
+            }
         }
 
         private static int gcd(int a, int b) {

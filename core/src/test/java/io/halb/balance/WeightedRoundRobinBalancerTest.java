@@ -88,6 +88,26 @@ class WeightedRoundRobinBalancerTest {
         assertThat(turns).containsExactly(weights);
     }
 
+    @Test
+    void keepsEveryServerWithinOneTurnOfItsShareAtEveryPoint() {
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 20; round++) {
+            int[] weights = random.ints(2 + random.nextInt(30), 1, 257).toArray();
+            WeightedRoundRobinBalancer.Schedule schedule =
+                    WeightedRoundRobinBalancer.Schedule.of(Tier.of(Servers.weighted(weights).endpoints()));
+            long total = java.util.Arrays.stream(weights).sum();
+            int[] turns = new int[weights.length];
+            double worst = 0;
+            for (int j = 0; j < schedule.order.length; j++) {
+                turns[schedule.order[j]]++;
+                for (int i = 0; i < weights.length; i++) {
+                    worst = Math.max(worst, Math.abs(turns[i] - (j + 1.0) * weights[i] / total));
+                }
+            }
+            assertThat(worst).as("weights %s", java.util.Arrays.toString(weights)).isLessThan(1.0);
+        }
+    }
+
     static List<String> picks(Balancer balancer, int n) {
         List<String> picks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
