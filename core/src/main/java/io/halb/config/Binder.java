@@ -200,10 +200,6 @@ final class Binder {
         return scalar("a duration such as 2s", Durations::parse);
     }
 
-    Reader<DataSize> size() {
-        return scalar("a size such as 64KiB", DataSize::parse);
-    }
-
     Reader<HostPort> hostPort() {
         return scalar("an address host:port", HostPort::parse);
     }

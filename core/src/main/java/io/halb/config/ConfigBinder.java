@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -291,7 +292,7 @@ final class ConfigBinder {
         String cookie = f.optional("cookie", b.string(), d.cookie());
         Duration ttl = f.optional("ttl", b.duration(), d.ttl());
         if (type != null && type != PersistenceConfig.Type.COOKIE && f.has("cookie")) {
-            f.error("cookie", "only for type cookie (type is " + type.name().toLowerCase(java.util.Locale.ROOT) + ")");
+            f.error("cookie", "only for type cookie (type is " + type.name().toLowerCase(Locale.ROOT) + ")");
         }
         return f.build(() -> new PersistenceConfig(type, cookie, ttl));
     }
@@ -313,7 +314,7 @@ final class ConfigBinder {
         if (type != null && type != HealthConfig.Type.HTTP) {
             for (String httpOnly : List.of("path", "expect_status")) {
                 if (f.has(httpOnly)) {
-                    f.error(httpOnly, "only for type http (type is " + type.name().toLowerCase(java.util.Locale.ROOT) + ")");
+                    f.error(httpOnly, "only for type http (type is " + type.name().toLowerCase(Locale.ROOT) + ")");
                 }
             }
         }
