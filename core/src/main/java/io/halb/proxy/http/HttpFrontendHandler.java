@@ -87,6 +87,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg);
     }
 
+    /**
+     * A read cycle ended. {@code FlowControlHandler} counts a read as satisfied by the end of a cycle
+     * even when the cycle decoded no whole message (a partial head or chunk), so one that is still
+     * wanted is asked for again.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (readRequested && ctx.channel().isActive()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
     private void onRequestHead(HttpRequest request) {
         cancelIdleTimer();
         firstRequest = false;
