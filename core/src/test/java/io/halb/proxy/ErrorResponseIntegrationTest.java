@@ -4,9 +4,12 @@ import io.halb.testing.HalbFixture;
 import io.halb.testing.RawClient;
 import io.halb.testing.RawResponse;
 import io.halb.testing.TestBackend;
+import io.halb.balance.Endpoint;
+import io.halb.balance.ServerState;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +76,33 @@ class ErrorResponseIntegrationTest {
                     assertOneLineReason(r);
                 }
             });
+        }
+    }
+
+    @Test
+    void answers503WhenNoServerOfThePoolIsAvailable() throws Exception {
+        try (TestBackend a = TestBackend.start("a");
+             TestBackend b = TestBackend.start("b");
+             HalbFixture halb = HalbFixture.start(HalbFixture.httpTemplate("round_robin", 2, a, b));
+             RawClient client = halb.connect("web")) {
+            assertThat(client.write(RawClient.get("app.test", "/before")).readResponse().status()).isEqualTo(200);
+            List<Endpoint> endpoints = halb.halb().endpoints("web");
+            assertThat(endpoints).hasSize(2);
+            endpoints.get(0).state(ServerState.DOWN);
+            endpoints.get(1).state(ServerState.MAINT);
+            int before = a.requestHeads() + b.requestHeads();
+
+            RawResponse r = client.write(RawClient.get("app.test", "/none")).readResponse();
+            assertThat(r.status()).as("%s", r).isEqualTo(503);
+            assertOneLineReason(r);
+            assertThat(a.requestHeads() + b.requestHeads()).as("no server was asked").isEqualTo(before);
+
+            endpoints.get(1).state(ServerState.UP);
+            try (RawClient again = halb.connect("web")) {
+                RawResponse back = again.write(RawClient.get("app.test", "/after")).readResponse();
+                assertThat(back.status()).isEqualTo(200);
+                assertThat(back.bodyText()).isEqualTo("b GET /after");
+            }
         }
     }
 

@@ -42,12 +42,14 @@ class LargeTransferIntegrationTest {
              RawClient client = RawClient.connect(halb.address("web"), Duration.ofSeconds(30), DEADLINE)) {
             warmUp(client);
             BodyDigest sent;
+            String memoryReport;
             long started = System.nanoTime();
             try (MemoryWatch memory = MemoryWatch.start(500)) {
                 client.write(RawClient.request("POST", "app.test", "/upload", "Content-Length: " + GIB));
                 sent = client.writePayload(GIB);
                 RawResponse r = client.readResponse();
                 memory.close();
+                memoryReport = memory.toString();
                 assertThat(r.status()).as("%s", r).isEqualTo(200);
                 assertThat(memory.heapGrowth()).as("heap growth during a 1 GiB upload: %s", memory)
                         .isLessThan(HEAP_GROWTH_LIMIT);
@@ -57,8 +59,8 @@ class LargeTransferIntegrationTest {
             RecordedRequest got = backend.lastRequest();
             assertThat(got.bodyLength()).isEqualTo(GIB);
             assertThat(got.bodyCrc32()).isEqualTo(sent.crc32());
-            System.out.printf("1 GiB upload through halb took %d ms%n",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            System.out.printf("1 GiB upload through halb took %d ms; %s%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), memoryReport);
         }
     }
 
@@ -71,10 +73,12 @@ class LargeTransferIntegrationTest {
              RawClient client = RawClient.connect(halb.address("web"), Duration.ofSeconds(30), DEADLINE)) {
             expectedCrc.get(30, TimeUnit.SECONDS);
             BodyDigest got = new BodyDigest();
+            String memoryReport;
             long started = System.nanoTime();
             try (MemoryWatch memory = MemoryWatch.start(500)) {
                 RawResponse r = client.write(RawClient.get("app.test", "/download")).readResponse(got);
                 memory.close();
+                memoryReport = memory.toString();
                 assertThat(r.status()).as("%s", r).isEqualTo(200);
                 assertThat(memory.heapGrowth()).as("heap growth during a 1 GiB download: %s", memory)
                         .isLessThan(HEAP_GROWTH_LIMIT);
@@ -83,8 +87,8 @@ class LargeTransferIntegrationTest {
             }
             assertThat(got.length()).isEqualTo(GIB);
             assertThat(got.crc32()).isEqualTo(expectedCrc.get());
-            System.out.printf("1 GiB download through halb took %d ms%n",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            System.out.printf("1 GiB download through halb took %d ms; %s%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), memoryReport);
         }
     }
 
