@@ -34,17 +34,25 @@ final class Tier {
 
     /** The available primaries of {@code endpoints}, else their available backups. */
     static Tier of(List<Endpoint> endpoints) {
-        Tier primaries = of(endpoints, false);
-        return primaries.size() > 0 ? primaries : of(endpoints, true);
+        Tier primaries = of(endpoints, false, true);
+        return primaries.size() > 0 ? primaries : of(endpoints, true, true);
     }
 
-    private static Tier of(List<Endpoint> endpoints, boolean backup) {
+    /**
+     * The primaries (or backups) of {@code endpoints} that have a weight, whatever their state:
+     * what a table covers when it skips unavailable members at pick time instead of being rebuilt.
+     */
+    static Tier weighted(List<Endpoint> endpoints, boolean backup) {
+        return of(endpoints, backup, false);
+    }
+
+    private static Tier of(List<Endpoint> endpoints, boolean backup, boolean upOnly) {
         List<Endpoint> members = new ArrayList<>(endpoints.size());
         List<Integer> weights = new ArrayList<>(endpoints.size());
         for (Endpoint e : endpoints) {
             // Read weight once: available() and the copied weight must agree.
             int weight = e.weight();
-            if (e.backup() == backup && weight > 0 && e.state() == ServerState.UP) {
+            if (e.backup() == backup && weight > 0 && (!upOnly || e.state() == ServerState.UP)) {
                 members.add(e);
                 weights.add(weight);
             }
@@ -54,6 +62,27 @@ final class Tier {
         }
         return new Tier(members.toArray(new Endpoint[0]),
                 weights.stream().mapToInt(Integer::intValue).toArray(), backup);
+    }
+
+    /**
+     * Whether every member of {@code subset} is a member here with the same weight. Both tiers
+     * must come from the same endpoint list (members keep its order), so one merge pass does.
+     */
+    boolean covers(Tier subset) {
+        if (subset.backup != backup) {
+            return false;
+        }
+        int j = 0;
+        for (int i = 0; i < subset.members.length; i++) {
+            Endpoint e = subset.members[i];
+            while (j < members.length && members[j] != e) {
+                j++;
+            }
+            if (j == members.length || weights[j] != subset.weights[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     int size() {

@@ -71,6 +71,37 @@ class WeightedRoundRobinBalancerTest {
     }
 
     @Test
+    void keepsTheScheduleWhenAServerGoesDownAndComesBack() {
+        Servers servers = Servers.weighted(3, 2, 1, 1);
+        WeightedRoundRobinBalancer.Schedule first = WeightedRoundRobinBalancer.Schedule.of(servers.endpoints(), null);
+
+        servers.get(0).state(ServerState.DOWN);
+        WeightedRoundRobinBalancer.Schedule down = WeightedRoundRobinBalancer.Schedule.of(servers.endpoints(), first);
+        servers.get(0).state(ServerState.UP);
+        WeightedRoundRobinBalancer.Schedule back = WeightedRoundRobinBalancer.Schedule.of(servers.endpoints(), down);
+        servers.get(1).weight(5);
+        WeightedRoundRobinBalancer.Schedule reweighted =
+                WeightedRoundRobinBalancer.Schedule.of(servers.endpoints(), back);
+
+        assertThat(down.order).isSameAs(first.order);
+        assertThat(down.tier.size()).isEqualTo(3);
+        assertThat(back.order).isSameAs(first.order);
+        assertThat(reweighted.order).isNotSameAs(first.order).hasSize(10);
+    }
+
+    @Test
+    void keepsProportionsWhileMostOfTheWeightIsDown() {
+        Servers servers = Servers.weighted(4, 1, 1, 2);
+        Balancer balancer = servers.balancer(Algorithm.WEIGHTED_ROUND_ROBIN);
+        servers.get(0).state(ServerState.DOWN);
+        servers.get(1).state(ServerState.DOWN);
+
+        Map<String, Integer> counts = Servers.count(balancer, Requests.any(), 3_000);
+
+        assertThat(counts).containsOnly(Map.entry("s2", 1_000), Map.entry("s3", 2_000));
+    }
+
+    @Test
     void buildsLargeSchedulesExactly() {
         int[] weights = new int[1_000];
         for (int i = 0; i < weights.length; i++) {
@@ -79,10 +110,10 @@ class WeightedRoundRobinBalancerTest {
         Servers servers = Servers.weighted(weights);
         Tier tier = Tier.of(servers.endpoints());
 
-        WeightedRoundRobinBalancer.Schedule schedule = WeightedRoundRobinBalancer.Schedule.of(tier);
+        int[] order = WeightedRoundRobinBalancer.Schedule.order(tier);
 
         int[] turns = new int[weights.length];
-        for (int index : schedule.order) {
+        for (int index : order) {
             turns[index]++;
         }
         assertThat(turns).containsExactly(weights);
@@ -93,13 +124,12 @@ class WeightedRoundRobinBalancerTest {
         java.util.Random random = new java.util.Random(7);
         for (int round = 0; round < 20; round++) {
             int[] weights = random.ints(2 + random.nextInt(30), 1, 257).toArray();
-            WeightedRoundRobinBalancer.Schedule schedule =
-                    WeightedRoundRobinBalancer.Schedule.of(Tier.of(Servers.weighted(weights).endpoints()));
+            int[] order = WeightedRoundRobinBalancer.Schedule.order(Tier.of(Servers.weighted(weights).endpoints()));
             long total = java.util.Arrays.stream(weights).sum();
             int[] turns = new int[weights.length];
             double worst = 0;
-            for (int j = 0; j < schedule.order.length; j++) {
-                turns[schedule.order[j]]++;
+            for (int j = 0; j < order.length; j++) {
+                turns[order[j]]++;
                 for (int i = 0; i < weights.length; i++) {
                     worst = Math.max(worst, Math.abs(turns[i] - (j + 1.0) * weights[i] / total));
                 }

@@ -3,6 +3,7 @@ package io.halb.jmh;
 import io.halb.balance.Balancer;
 import io.halb.balance.Endpoint;
 import io.halb.balance.PickContext;
+import io.halb.balance.ServerState;
 import io.halb.config.Algorithm;
 
 import java.net.InetAddress;
@@ -21,8 +22,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The cost of the first pick after a weight changed: the balancer rebuilds its table (tier,
- * schedule, draw table, Maglev table) on that pick, on an event loop. Weights go 1..maxWeight
+ * The cost of the first pick after a weight or state changed: the balancer rebuilds (or checks and
+ * keeps) its table (tier, schedule, draw table, Maglev table) on that pick, on an event loop. Weights go 1..maxWeight
  * round the servers, so a weighted round-robin cycle has about {@code maxWeight / 2} slots per server.
  *
  * <p>{@code java -jar jmh/target/halb-jmh.jar BalancerRebuildBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}
@@ -41,6 +42,10 @@ public class BalancerRebuildBenchmark {
     /** Largest weight: servers get 1..maxWeight in turn (256 is a cycle of ~128 slots per server). */
     @Param({"4", "256"})
     public int maxWeight;
+
+    /** What changes before each pick: a server's weight (3 and 1 in turn) or its state (down and up). */
+    @Param({"weight", "state"})
+    public String change;
 
     private Balancer balancer;
     private Endpoint changing;
@@ -71,9 +76,13 @@ public class BalancerRebuildBenchmark {
     }
 
     @Benchmark
-    public Endpoint pickAfterWeightChange() {
+    public Endpoint pickAfterChange() {
         flip = !flip;
-        changing.weight(flip ? 3 : 1);
+        if (change.equals("weight")) {
+            changing.weight(flip ? 3 : 1);
+        } else {
+            changing.state(flip ? ServerState.DOWN : ServerState.UP);
+        }
         return balancer.pick(request);
     }
 }
