@@ -3,24 +3,56 @@ package io.halb.proxy;
 import io.halb.balance.Balancer;
 import io.halb.balance.Endpoint;
 import io.halb.balance.PickContext;
+import io.halb.balance.ServerState;
+import io.halb.config.PersistenceConfig;
 import io.halb.config.PoolConfig;
+import io.halb.persist.PersistenceCookie;
+import io.halb.persist.ServerIds;
+import io.halb.persist.StickTable;
 
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A pool as one snapshot serves it: its configuration, its endpoints and the balancer over them.
- * Immutable; a reload builds a new one that shares the endpoints of servers it keeps.
+ * A pool as one snapshot serves it: its configuration, its endpoints, the balancer over them and
+ * its persistence. Immutable but for the stick table, which is shared with the snapshots before
+ * and after it so pins survive reloads.
  */
 public final class Pool {
+
+    /** Source-address pins kept at most, per pool. */
+    public static final int STICK_TABLE_CAPACITY = 200_000;
 
     private final PoolConfig config;
     private final List<Endpoint> endpoints;
     private final Balancer balancer;
+    private final Map<String, Endpoint> byId = new HashMap<>();
+    private final Map<Endpoint, String> ids = new IdentityHashMap<>();
+    private final PersistenceCookie cookie;
+    private final StickTable stickTable;
 
-    public Pool(PoolConfig config, List<Endpoint> endpoints) {
+    /** @param previous the pool of the same name in the snapshot being replaced, or {@code null} */
+    public Pool(PoolConfig config, List<Endpoint> endpoints, Pool previous) {
         this.config = config;
         this.endpoints = List.copyOf(endpoints);
         this.balancer = Balancer.of(config, this.endpoints);
+        for (Endpoint e : this.endpoints) {
+            String id = ServerIds.of(config.name(), e.name());
+            byId.put(id, e);
+            ids.put(e, id);
+        }
+        PersistenceConfig p = config.persistence();
+        this.cookie = p.type() == PersistenceConfig.Type.COOKIE ? new PersistenceCookie(p) : null;
+        if (p.type() == PersistenceConfig.Type.SOURCE_IP) {
+            boolean keep = previous != null && previous.stickTable != null
+                    && previous.config.persistence().equals(p);
+            this.stickTable = keep ? previous.stickTable : new StickTable(p.ttl(), STICK_TABLE_CAPACITY);
+        } else {
+            this.stickTable = null;
+        }
     }
 
     public String name() {
@@ -38,5 +70,59 @@ public final class Pool {
     /** A server for this request or connection, or {@code null} when none is available. */
     public Endpoint pick(PickContext context) {
         return balancer.pick(context);
+    }
+
+    /**
+     * The server this client is pinned to, if persistence pins it to one that may take it: up, or
+     * draining (a drained server still serves the sessions pinned to it).
+     */
+    public Endpoint pinned(PickContext context) {
+        String id = null;
+        if (cookie != null) {
+            id = cookie.serverId(context.cookie(cookie.name()));
+        } else if (stickTable != null) {
+            id = stickTable.get(context.clientAddress());
+        }
+        if (id == null) {
+            return null;
+        }
+        Endpoint e = byId.get(id);
+        if (e == null || context.tried(e)) {
+            return null;
+        }
+        ServerState s = e.state();
+        return s == ServerState.UP || s == ServerState.DRAIN ? e : null;
+    }
+
+    /** Records the server a client was sent to, for source-address persistence. */
+    public void pin(InetAddress client, Endpoint endpoint) {
+        if (stickTable != null) {
+            stickTable.put(client, ids.get(endpoint));
+        }
+    }
+
+    /**
+     * The Set-Cookie value that pins the client to {@code endpoint}, or {@code null} when the pool
+     * does not insert cookies or the request already carried the right one.
+     */
+    public String setCookie(PickContext request, Endpoint endpoint, boolean secure) {
+        if (cookie == null) {
+            return null;
+        }
+        String id = ids.get(endpoint);
+        if (id.equals(request.cookie(cookie.name()))) {
+            return null;
+        }
+        return cookie.setCookie(id, secure);
+    }
+
+    /** Pins in the source-address table now (0 without one). */
+    public int stickEntries() {
+        return stickTable == null ? 0 : stickTable.size();
+    }
+
+    /** The opaque id of a server of this pool. */
+    public String id(Endpoint endpoint) {
+        return ids.get(endpoint);
     }
 }

@@ -42,7 +42,7 @@ record Snapshot(HalbConfig config, Map<String, Pool> pools, Map<String, Listener
                     endpoints.add(new Endpoint(pc.name(), sc, new InetSocketAddress(address, sc.address().port())));
                 }
             }
-            pools.put(pc.name(), new Pool(pc, endpoints));
+            pools.put(pc.name(), new Pool(pc, endpoints, previous == null ? null : previous.pools().get(pc.name())));
         }
         Map<String, ListenerSnapshot> listeners = new LinkedHashMap<>();
         for (ListenerConfig lc : config.listeners()) {

@@ -174,7 +174,11 @@ final class HttpExchange implements PickContext {
     }
 
     private void pickAndSend() {
-        Endpoint e = pool.pick(this);
+        // Persistence first, on the first try only: a retry goes wherever the balancer says.
+        Endpoint e = tried.isEmpty() ? pool.pinned(this) : null;
+        if (e == null) {
+            e = pool.pick(this);
+        }
         if (e == null) {
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available in pool " + pool.name());
             return;
@@ -192,6 +196,7 @@ final class HttpExchange implements PickContext {
 
     private void useEndpoint(Endpoint e) {
         endpoint = e;
+        pool.pin(clientAddress, e);
         if (!tried.contains(e)) {
             tried.add(e);
         }
@@ -409,6 +414,10 @@ final class HttpExchange implements PickContext {
         } else if (chunked && http10Client) {
             HttpUtil.setTransferEncodingChunked(response, false);
             closeClient = true;
+        }
+        String setCookie = pool.setCookie(this, endpoint, false);
+        if (setCookie != null) {
+            headers.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }
         if (closeClient || !keepAliveClient || frontend.closing()) {
             closeClient = true;

@@ -65,13 +65,17 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
     }
 
     private void connect(ChannelHandlerContext ctx) {
-        Endpoint endpoint = pool.pick(this);
+        Endpoint endpoint = tried.isEmpty() ? pool.pinned(this) : null;
+        if (endpoint == null) {
+            endpoint = pool.pick(this);
+        }
         if (endpoint == null) {
             log.debug("{}: no server available in pool {}", ctx.channel().remoteAddress(), pool.name());
             ctx.close();
             return;
         }
         tried.add(endpoint);
+        pool.pin(clientAddress, endpoint);
         endpoint.onStart();
         long start = System.nanoTime();
         ChannelFuture f = upstreams.connect(ctx.channel().eventLoop(), endpoint, listener.timeouts().connect(), true,
@@ -81,25 +85,26 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
                         // The relay is added once connected.
                     }
                 });
+        Endpoint target = endpoint;
         f.addListener((ChannelFutureListener) cf -> {
             if (!ctx.channel().isActive()) {
-                endpoint.onFinish(-1, true);
+                target.onFinish(-1, true);
                 cf.channel().close();
                 return;
             }
             if (!cf.isSuccess()) {
-                endpoint.onFinish(-1, false);
+                target.onFinish(-1, false);
                 if (retriesLeft-- > 0) {
                     connect(ctx);
                 } else {
-                    log.debug("{}: cannot connect to {}: {}", ctx.channel().remoteAddress(), endpoint, cf.cause().toString());
+                    log.debug("{}: cannot connect to {}: {}", ctx.channel().remoteAddress(), target, cf.cause().toString());
                     ctx.close();
                 }
                 return;
             }
             ctx.pipeline().remove(this);
             RelayHandler.link(ctx.channel(), cf.channel(),
-                    (in, out) -> endpoint.onFinish(System.nanoTime() - start, true));
+                    (in, out) -> target.onFinish(System.nanoTime() - start, true));
         });
     }
 
