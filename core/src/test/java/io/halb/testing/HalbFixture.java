@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,7 +19,9 @@ import java.util.stream.Collectors;
 /**
  * A running halb built from a YAML template whose {@code {{name}}} placeholders are replaced by the
  * addresses of the test's backends. Listeners should bind {@code 127.0.0.1:0}; {@link #address}
- * tells where they ended up. Closing it stops halb at once.
+ * tells where they ended up. Closing it stops halb at once, then fails if, while it ran, anything
+ * logged an unexpected exception (see {@link LogCapture}): halb answering right but throwing from a
+ * listener or leaving an exception at the end of a pipeline is still a bug.
  *
  * <p>Not thread-safe: owned by one test.
  */
@@ -31,10 +34,12 @@ public final class HalbFixture implements AutoCloseable {
 
     private final HalbConfig config;
     private final Halb halb;
+    private final LogCapture log;
 
-    private HalbFixture(HalbConfig config, Halb halb) {
+    private HalbFixture(HalbConfig config, Halb halb, LogCapture log) {
         this.config = config;
         this.halb = halb;
+        this.log = log;
     }
 
     /**
@@ -50,7 +55,13 @@ public final class HalbFixture implements AutoCloseable {
         } catch (ConfigException e) {
             throw new AssertionError("test configuration rejected:\n" + e.getMessage() + "\n---\n" + numbered(yaml), e);
         }
-        return new HalbFixture(config, Halb.start(config));
+        LogCapture log = LogCapture.unexpectedExceptions();
+        try {
+            return new HalbFixture(config, Halb.start(config), log);
+        } catch (Exception | Error e) {
+            log.close();
+            throw e;
+        }
     }
 
     /** Starts halb on a template without placeholders. */
@@ -148,9 +159,18 @@ public final class HalbFixture implements AutoCloseable {
         return RawClient.connect(address(listener));
     }
 
-    /** Stops halb at once. */
+    /** Stops halb at once; fails if an unexpected exception was logged while it ran. */
     @Override
     public void close() {
-        halb.close();
+        try {
+            halb.close();
+        } finally {
+            log.close();
+        }
+        List<String> unexpected = log.unexpected();
+        if (!unexpected.isEmpty()) {
+            throw new AssertionError(unexpected.size() + " unexpected exception(s) logged while halb ran:\n\n"
+                    + String.join("\n\n", unexpected));
+        }
     }
 }
