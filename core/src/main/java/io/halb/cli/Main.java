@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A high-availability load balancer: HTTP and TCP proxying, health checks, virtual IPs.",
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, AgentCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -23,7 +23,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: run, validate or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: run, validate, demo or agent");
     }
 
     /** The version from the jar's manifest. */
