@@ -1,8 +1,16 @@
 package io.halb.server;
 
+import io.halb.balance.Endpoint;
 import io.halb.config.HalbConfig;
 import io.halb.config.ListenerConfig;
 import io.halb.config.Mode;
+import io.halb.config.PoolConfig;
+import io.halb.config.ServerConfig;
+import io.halb.health.AgentCheck;
+import io.halb.health.AgentReport;
+import io.halb.health.AgentReports;
+import io.halb.health.AgentTarget;
+import io.halb.proxy.Pool;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Transport;
@@ -40,6 +48,7 @@ public final class Halb implements AutoCloseable {
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final Upstreams upstreams;
     private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
+    private final List<AgentCheck> agentChecks = new ArrayList<>();
     private volatile Snapshot snapshot;
     private boolean stopped;
 
@@ -56,6 +65,7 @@ public final class Halb implements AutoCloseable {
         Halb halb = new Halb(Snapshot.build(config, null));
         try {
             halb.bindAll();
+            halb.startAgentChecks();
         } catch (Exception e) {
             halb.stop(Duration.ZERO);
             throw e;
@@ -86,6 +96,37 @@ public final class Halb implements AutoCloseable {
         }
     }
 
+    /** Polls the resource agent of every server of the pools that have {@code agent:}. */
+    private void startAgentChecks() {
+        for (PoolConfig pc : snapshot.config().pools()) {
+            if (pc.agent().isEmpty()) {
+                continue;
+            }
+            List<AgentTarget> targets = new ArrayList<>();
+            for (Endpoint e : snapshot.pools().get(pc.name()).endpoints()) {
+                targets.add(AgentTarget.of(pc.name(), e.name(), e.socketAddress(), pc.agent().get().port()));
+            }
+            agentChecks.add(AgentCheck.start(group, transport, targets, pc.agent().get().interval(), this::onAgentReport));
+        }
+    }
+
+    /** Applies an agent's report to the server in the current snapshot; on an event loop, never blocks. */
+    private void onAgentReport(AgentReport report) {
+        Pool pool = snapshot.pools().get(report.target().pool());
+        if (pool == null) {
+            return;
+        }
+        for (ServerConfig sc : pool.config().servers()) {
+            if (sc.name().equals(report.target().server())) {
+                for (Endpoint e : pool.endpoints()) {
+                    if (e.name().equals(sc.name())) {
+                        AgentReports.apply(report, e, sc.weight());
+                    }
+                }
+            }
+        }
+    }
+
     private ChannelInitializer<Channel> initializer(ListenerConfig lc, java.util.function.Supplier<ListenerSnapshot> current) {
         return switch (lc.mode()) {
             case HTTP -> new HttpFrontendInitializer(current, upstreams, tracker);
@@ -113,8 +154,8 @@ public final class Halb implements AutoCloseable {
     }
 
     /** The endpoints of a pool, by server name, as balancers see them. */
-    public List<io.halb.balance.Endpoint> endpoints(String pool) {
-        io.halb.proxy.Pool p = snapshot.pools().get(pool);
+    public List<Endpoint> endpoints(String pool) {
+        Pool p = snapshot.pools().get(pool);
         return p == null ? List.of() : p.endpoints();
     }
 
@@ -127,6 +168,9 @@ public final class Halb implements AutoCloseable {
             return;
         }
         stopped = true;
+        for (AgentCheck check : agentChecks) {
+            check.close();
+        }
         List<Channel> closing = new ArrayList<>(serverChannels.values());
         for (Channel ch : closing) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
