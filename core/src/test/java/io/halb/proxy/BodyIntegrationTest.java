@@ -10,7 +10,11 @@ import io.halb.testing.TestBackend;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -134,6 +138,25 @@ class BodyIntegrationTest {
             RawResponse r = client.write(req.toByteArray()).readResponse();
             assertThat(r.status()).isEqualTo(200);
             assertThat(backend.lastRequest().bodyLength()).isZero();
+        }
+    }
+
+    @Test
+    void jdkHttpClientGetsItsUploadEchoedBack() throws Exception {
+        byte[] body = Payload.bytes(256 * 1024 + 3);
+        try (TestBackend backend = TestBackend.builder("b1").mode(TestBackend.Mode.ECHO).start();
+             HalbFixture halb = HalbFixture.start(HalbFixture.httpTemplate("round_robin", 2, backend))) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(halb.uri("web", "/jdk/" + i))
+                                .timeout(Duration.ofSeconds(10))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo(body);
+            }
+            assertThat(backend.requests()).isEqualTo(3);
         }
     }
 }
