@@ -120,9 +120,4 @@ public final class Pool {
     public int stickEntries() {
         return stickTable == null ? 0 : stickTable.size();
     }
-
-    /** The opaque id of a server of this pool. */
-    public String id(Endpoint endpoint) {
-        return ids.get(endpoint);
-    }
 }

@@ -676,10 +676,6 @@ final class HttpExchange implements PickContext {
         }
     }
 
-    boolean isDone() {
-        return done;
-    }
-
     private static boolean isReset(Throwable cause) {
         String m = cause.getMessage();
         return m != null && (m.contains("reset") || m.contains("Connection reset"));
