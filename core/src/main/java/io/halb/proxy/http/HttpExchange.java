@@ -244,28 +244,34 @@ final class HttpExchange implements PickContext {
         responseSeen = false;
     }
 
-    /** Writes the head and whatever body is kept for replay, then reads on. */
+    /**
+     * Writes the head and whatever body is kept for replay, then reads on. A write may fail at once
+     * and hand the exchange to {@link #onUpstreamFailure}, so ownership of the connection is checked
+     * again after every step that writes.
+     */
     private void sendRequest() {
+        Channel ch = upstream;
         armServerTimer();
+        ch.write(request, ch.voidPromise());
         if (bodyless && !requestComplete) {
             // Head and the empty end leave in one flush: the end is already queued at the client.
-            upstream.write(request, upstream.voidPromise());
             frontend.requestRead();
         } else {
-            upstream.write(request, upstream.voidPromise());
             if (replay != null) {
                 for (HttpContent c : replay) {
                     // The replay keeps its own reference; the encoder releases this one.
-                    upstream.write(c.retainedDuplicate(), upstream.voidPromise());
+                    ch.write(c.retainedDuplicate(), ch.voidPromise());
                 }
             }
-            upstream.flush();
-            if (!requestComplete && upstream.isWritable()) {
+            ch.flush();
+            if (upstream == ch && !requestComplete && ch.isWritable()) {
                 frontend.requestRead();
             }
         }
-        // A new connection needs its first read; a pooled one already has one pending.
-        upstream.read();
+        if (upstream == ch) {
+            // A new connection needs its first read; a pooled one already has one pending.
+            ch.read();
+        }
     }
 
     // ---- request body ----------------------------------------------------------------------------
@@ -294,17 +300,18 @@ final class HttpExchange implements PickContext {
             return;
         }
         keepForReplay(content);
+        Channel ch = upstream;
         if (last) {
             requestComplete = true;
-            upstream.writeAndFlush(content, upstream.voidPromise());
-            maybeFinish();
-        } else {
-            upstream.writeAndFlush(content, upstream.voidPromise());
-            if (upstream.isWritable()) {
-                frontend.requestRead();
-            }
-            // else: onUpstreamWritable reads on.
         }
+        // A failed write hands the exchange to onUpstreamFailure before this returns.
+        ch.writeAndFlush(content, ch.voidPromise());
+        if (last) {
+            maybeFinish();
+        } else if (upstream == ch && ch.isWritable()) {
+            frontend.requestRead();
+        }
+        // else: onUpstreamWritable reads on.
     }
 
     private void keepForReplay(HttpContent content) {
