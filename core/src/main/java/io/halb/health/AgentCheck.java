@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -27,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Polls resource agents with HAProxy's agent-check protocol: every interval (give or take 10%, so
@@ -52,6 +54,10 @@ public final class AgentCheck implements AutoCloseable {
     private static final long MAX_FIRST_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A weight move that is logged at INFO; smaller ones are the normal breathing of a loaded host. */
     private static final int LOGGED_WEIGHT_STEP = 10;
+    /** Replies are logged up to this length. */
+    private static final int LOGGED_LINE_LENGTH = 120;
+    private static final Pattern NATIVE_PREFIX = Pattern.compile("^.*failed(?: with error\\(-?\\d+\\))?: ");
+    private static final Pattern ADDRESS_SUFFIX = Pattern.compile(": [^ ]*/[0-9a-fA-F.:%\\[\\]]+(?::\\d+)?$");
 
     private final List<AgentTarget> targets;
     private final Duration interval;
@@ -135,6 +141,8 @@ public final class AgentCheck implements AutoCloseable {
 
         private ScheduledFuture<?> next;
         private Exchange exchange;
+        /** Whether the callback failed last time, so that a broken callback is logged once, not per poll. */
+        private boolean callbackFailing;
 
         // What was last logged, so that each change is logged once.
         private boolean logged;
@@ -186,8 +194,14 @@ public final class AgentCheck implements AutoCloseable {
             note(report);
             try {
                 onReport.accept(report);
+                callbackFailing = false;
             } catch (RuntimeException e) {
-                log.warn("{}: the report callback failed", target, e);
+                if (!callbackFailing) {
+                    callbackFailing = true;
+                    log.warn("{}: the report callback failed (logged once until it succeeds)", target, e);
+                } else {
+                    log.debug("{}: the report callback failed again", target, e);
+                }
             }
             long jittered = (long) (intervalNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
             long delay = Math.max(intervalNanos / 10, done.startNanos + jittered - System.nanoTime());
@@ -229,7 +243,9 @@ public final class AgentCheck implements AutoCloseable {
             if (r.reachable() && !r.errors().equals(loggedErrors)) {
                 loggedErrors = r.errors();
                 if (!r.errors().isEmpty()) {
-                    log.warn("{}: ignoring {} in reply \"{}\"", target, String.join(", ", r.errors()), r.line());
+                    String line = r.line().length() <= LOGGED_LINE_LENGTH ? r.line()
+                            : r.line().substring(0, LOGGED_LINE_LENGTH) + "...";
+                    log.warn("{}: ignored in the reply: {} (reply \"{}\")", target, String.join("; ", r.errors()), line);
                 }
             }
         }
@@ -305,13 +321,11 @@ public final class AgentCheck implements AutoCloseable {
             if (m == null) {
                 return cause.getClass().getSimpleName();
             }
-            // Netty's native transport says "finishConnect(..) failed: Connection refused: /10.0.0.1:9777".
-            int colon = m.indexOf("failed: ");
-            if (colon >= 0) {
-                m = m.substring(colon + "failed: ".length());
-            }
-            int addr = m.indexOf(": /");
-            return (addr >= 0 ? m.substring(0, addr) : m).toLowerCase(java.util.Locale.ROOT);
+            // Netty's native transport says "finishConnect(..) failed with error(-111): Connection
+            // refused: localhost/127.0.0.1:9777"; the target is logged anyway, keep the reason.
+            m = NATIVE_PREFIX.matcher(m).replaceFirst("");
+            m = ADDRESS_SUFFIX.matcher(m).replaceFirst("");
+            return m.toLowerCase(Locale.ROOT);
         }
     }
 
@@ -371,7 +385,7 @@ public final class AgentCheck implements AutoCloseable {
             AgentTarget target = exchange.poller.target;
             AgentReport r = AgentReport.parse(target, new String(line, 0, length, StandardCharsets.ISO_8859_1));
             if (length == 0) {
-                r = withErrors(r, List.of("the agent closed the connection without a reply"));
+                r = withErrors(r, List.of("no reply: the agent closed the connection"));
             } else if (tooLong) {
                 List<String> errors = new ArrayList<>(r.errors());
                 errors.add("line longer than " + AgentReport.MAX_LINE_LENGTH + " bytes");

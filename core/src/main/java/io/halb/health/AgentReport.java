@@ -110,19 +110,19 @@ public record AgentReport(
             } else if (Character.isDigit(word.charAt(0)) && word.indexOf('%') >= 0) {
                 int pct = percent(word);
                 if (pct < 0) {
-                    errors.add("'" + word + "': bad weight (expected: a whole percentage such as 75%)");
+                    errors.add(quote(word) + ": bad weight (expected: a whole percentage such as 75%)");
                 } else {
                     weight = OptionalInt.of(pct);
                 }
             } else if (word.regionMatches(true, 0, "maxconn:", 0, 8)) {
                 int max = number(word, 8, word.length());
                 if (max < 0) {
-                    errors.add("'" + word + "': bad maxconn (expected: maxconn:N)");
+                    errors.add(quote(word) + ": bad maxconn (expected: maxconn:N)");
                 } else {
                     maxconn = OptionalInt.of(max);
                 }
             } else {
-                errors.add("'" + word + "': unknown word");
+                errors.add(quote(word) + ": unknown word");
             }
         }
         if (line.isBlank()) {
@@ -181,6 +181,11 @@ public record AgentReport(
             sb.append(" (").append(description).append(')');
         }
         return sb.toString();
+    }
+
+    /** The word in quotes, cut to 40 characters: errors are logged, and an agent may send anything. */
+    private static String quote(String word) {
+        return "'" + (word.length() <= 40 ? word : word.substring(0, 40) + "...") + "'";
     }
 
     private static boolean isDelimiter(char c) {

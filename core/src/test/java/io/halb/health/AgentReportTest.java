@@ -121,6 +121,12 @@ class AgentReportTest {
     }
 
     @Test
+    void cutsLongGarbageInItsErrors() {
+        AgentReport r = parse("x".repeat(500));
+        assertThat(r.errors()).containsExactly("'" + "x".repeat(40) + "...': unknown word");
+    }
+
+    @Test
     void keepsTheValidWordsOfALineWithGarbage() {
         AgentReport r = parse("up garbage 60%");
         assertThat(r.state()).hasValue(AgentState.UP);
