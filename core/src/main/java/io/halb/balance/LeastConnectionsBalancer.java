@@ -54,9 +54,12 @@ final class LeastConnectionsBalancer implements Balancer {
                 if (++i == n) {
                     i = 0;
                 }
-                int weight = weighted ? e.weight() : 1;
+                int weight = e.weight();
                 if (weight <= 0 || e.state() != ServerState.UP) {
                     continue;
+                }
+                if (!weighted) {
+                    weight = 1;
                 }
                 long load = weighted ? e.inFlight() + 1L : e.inFlight();
                 if (!context.tried(e)) {

@@ -35,7 +35,11 @@ final class Lottery {
 
     /** The index of a random member, by weight; the tier must not be empty. */
     int draw() {
-        long ticket = ThreadLocalRandom.current().nextLong(tier.totalWeight());
+        long total = tier.totalWeight();
+        // Weights are at most 256, so the total fits an int for any real pool; nextInt is cheaper.
+        long ticket = total <= Integer.MAX_VALUE
+                ? ThreadLocalRandom.current().nextInt((int) total)
+                : ThreadLocalRandom.current().nextLong(total);
         int i = Arrays.binarySearch(ends, ticket);
         // An exact hit is the first ticket of the next member; a miss is at the insertion point.
         return i >= 0 ? i + 1 : -i - 1;
