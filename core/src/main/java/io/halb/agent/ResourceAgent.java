@@ -83,7 +83,8 @@ public final class ResourceAgent implements AutoCloseable {
         try {
             agent.readStateFile();
             agent.bind();
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Includes a bind failure, which Netty throws as an undeclared checked exception.
             agent.close();
             throw e;
         }
