@@ -112,7 +112,10 @@ public final class AgentCheck implements AutoCloseable {
         return interval;
     }
 
-    /** Stops polling. No report is delivered once this returns; an exchange in flight is abandoned. */
+    /**
+     * Stops polling: no report starts being delivered after this returns (one being delivered at
+     * that moment may finish); an exchange in flight is abandoned and its connection closed.
+     */
     @Override
     public void close() {
         if (closed) {
