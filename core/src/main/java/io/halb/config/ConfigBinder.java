@@ -198,7 +198,7 @@ final class ConfigBinder {
 
     private PoolConfig pool(YamlNode node, String path) {
         Fields f = b.fields(node, path, "name", "algorithm", "hash_key", "persistence", "health", "agent",
-                "retries", "servers");
+                "retries", "slow_start", "servers");
         if (f == null) {
             return null;
         }
@@ -212,6 +212,7 @@ final class ConfigBinder {
         HealthConfig health = f.optional("health", this::health, HealthConfig.NONE);
         Optional<AgentConfig> agent = f.optional("agent", this::agent);
         Integer retries = f.optional("retries", b.integer(), 2);
+        Duration slowStart = f.optional("slow_start", b.duration(), Duration.ZERO);
         Map<String, String> serverNames = new HashMap<>();
         List<ServerConfig> servers = f.required("servers", b.nonEmptyListOf(
                 (n, p) -> server(n, p, serverNames), "server"));
@@ -228,7 +229,8 @@ final class ConfigBinder {
                 pools.put(name, new PoolSite(path, f.at(keyAt), f.path(keyAt), effective));
             }
         }
-        return f.build(() -> new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers));
+        return f.build(() -> new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers,
+                slowStart));
     }
 
     /** Mirrors {@link PoolConfig#effectiveHashKey()}, which needs a built pool. */
@@ -297,28 +299,46 @@ final class ConfigBinder {
         return f.build(() -> new PersistenceConfig(type, cookie, ttl));
     }
 
+    private static final List<String> HTTP_HEALTH_KEYS = List.of("method", "path", "host", "expect_status", "expect_body");
+
     private HealthConfig health(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "type", "path", "expect_status", "interval", "timeout", "rise", "fall");
+        Fields f = b.fields(node, path, "type", "method", "path", "host", "expect_status", "expect_body",
+                "interval", "timeout", "rise", "fall");
         if (f == null) {
             return null;
         }
         HealthConfig d = HealthConfig.NONE;
         HealthConfig.Type type = f.required("type", b.enumOf(HealthConfig.Type.class));
+        HealthConfig.Method method = f.optional("method", b.scalar("GET, HEAD or OPTIONS", HealthConfig.Method::parse),
+                d.method());
         String checkPath = f.optional("path", b.string(), d.path());
-        HealthConfig.StatusRange expect = f.optional("expect_status",
-                b.scalar("a status such as 200 or 200-399", HealthConfig.StatusRange::parse), d.expectStatus());
+        Optional<String> host = f.optional("host", b.string());
+        List<HealthConfig.StatusRange> expect = f.optional("expect_status", this::statusRanges, d.expectStatuses());
+        Optional<String> expectBody = f.optional("expect_body", b.string());
         Duration interval = f.optional("interval", b.duration(), d.interval());
         Duration timeout = f.optional("timeout", b.duration(), d.timeout());
         Integer rise = f.optional("rise", b.integer(), d.rise());
         Integer fall = f.optional("fall", b.integer(), d.fall());
         if (type != null && type != HealthConfig.Type.HTTP) {
-            for (String httpOnly : List.of("path", "expect_status")) {
+            for (String httpOnly : HTTP_HEALTH_KEYS) {
                 if (f.has(httpOnly)) {
                     f.error(httpOnly, "only for type http (type is " + type.name().toLowerCase(Locale.ROOT) + ")");
                 }
             }
         }
-        return f.build(() -> new HealthConfig(type, checkPath, expect, interval, timeout, rise, fall));
+        return f.build(() -> new HealthConfig(type, method, checkPath, host, expect, expectBody,
+                interval, timeout, rise, fall));
+    }
+
+    /** {@code 200}, {@code 200-399} or a list of them: {@code [200-299, 302]}. */
+    private List<HealthConfig.StatusRange> statusRanges(YamlNode node, String path) {
+        Binder.Reader<HealthConfig.StatusRange> range =
+                b.scalar("a status such as 200 or 200-399", HealthConfig.StatusRange::parse);
+        if (node instanceof YamlNode.Sequence) {
+            return b.nonEmptyListOf(range, "status or range of statuses").read(node, path);
+        }
+        HealthConfig.StatusRange one = range.read(node, path);
+        return one == null ? null : List.of(one);
     }
 
     private AgentConfig agent(YamlNode node, String path) {

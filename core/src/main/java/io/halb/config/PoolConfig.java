@@ -1,5 +1,6 @@
 package io.halb.config;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -9,8 +10,10 @@ import java.util.Set;
 /**
  * A pool of backend servers and how traffic is spread over them.
  *
- * @param hashKey  for {@link Algorithm#HASH}: what to hash (the other hash algorithms imply theirs)
- * @param retries  how many other servers a failed request may be tried on
+ * @param hashKey   for {@link Algorithm#HASH}: what to hash (the other hash algorithms imply theirs)
+ * @param retries   how many other servers a failed request may be tried on
+ * @param slowStart how long a server that comes back up takes to ramp from a small share of the
+ *                  traffic to its full weight; {@link Duration#ZERO} = at once
  */
 public record PoolConfig(
         String name,
@@ -20,7 +23,8 @@ public record PoolConfig(
         HealthConfig health,
         Optional<AgentConfig> agent,
         int retries,
-        List<ServerConfig> servers) {
+        List<ServerConfig> servers,
+        Duration slowStart) {
 
     public PoolConfig {
         Names.check("pool name", name);
@@ -33,12 +37,21 @@ public record PoolConfig(
             throw new IllegalArgumentException("retries: " + retries + " (expected: 0..10)");
         }
         servers = List.copyOf(servers);
+        if (slowStart.isNegative()) {
+            throw new IllegalArgumentException("slow_start: " + Durations.format(slowStart) + " (expected: >= 0s)");
+        }
         Set<String> seen = new HashSet<>();
         for (ServerConfig s : servers) {
             if (!seen.add(s.name())) {
                 throw new IllegalArgumentException("servers: name '" + s.name() + "' is used twice");
             }
         }
+    }
+
+    /** A pool without slow start. */
+    public PoolConfig(String name, Algorithm algorithm, Optional<HashKey> hashKey, PersistenceConfig persistence,
+                      HealthConfig health, Optional<AgentConfig> agent, int retries, List<ServerConfig> servers) {
+        this(name, algorithm, hashKey, persistence, health, agent, retries, servers, Duration.ZERO);
     }
 
     /** The key the pool's algorithm hashes, if it is a hash algorithm. */
