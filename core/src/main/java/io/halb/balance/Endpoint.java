@@ -16,10 +16,11 @@ import java.util.concurrent.atomic.LongAdder;
  * identity (pool, name, address): a reload that keeps the server hands the same instance to the new
  * snapshot, so its state, load and counters carry over.
  *
- * <p>Thread-safety: shared by every event loop. Identity fields are final. {@link #weight} and
- * {@link #state} are written by reloads, health checks and the admin API and read by balancers on
- * any event loop (volatile). Load counters are atomics written by the event loop that runs the
- * request.
+ * <p>Thread-safety: shared by every event loop. Identity fields are final. State has several
+ * sources (operator and agent, health checks, outlier detection, slow start), each written under
+ * this object's lock by its owner; the combination balancers read, {@link #state()} and
+ * {@link #weight()}, is volatile and read without locking. Load counters are atomics written by
+ * the event loop that runs the request.
  */
 public final class Endpoint {
 
@@ -29,6 +30,13 @@ public final class Endpoint {
     private final InetSocketAddress socketAddress;
     private final boolean backup;
 
+    // Sources of state, each written by its own owner under this object's lock, volatile for readers.
+    private volatile int baseWeight;
+    private volatile int rampPercent = 100;
+    private volatile ServerState adminState = ServerState.UP;
+    private volatile boolean healthy = true;
+    private volatile boolean ejected;
+    // What balancers read on every pick: derived from the sources by recompute().
     private volatile int weight;
     private volatile ServerState state = ServerState.UP;
 
@@ -55,6 +63,7 @@ public final class Endpoint {
         this.address = config.address();
         this.socketAddress = Objects.requireNonNull(socketAddress, "socketAddress");
         this.backup = config.backup();
+        this.baseWeight = config.weight();
         this.weight = config.weight();
     }
 
@@ -70,25 +79,86 @@ public final class Endpoint {
 
     public boolean backup() { return backup; }
 
-    /** The current weight, 1..256; may change at run time (reload, admin API, agent, slow start). */
+    /**
+     * The weight balancers use: the base weight (configuration, admin API, agent), scaled by the
+     * slow-start ramp; 0 takes the server out of rotation.
+     */
     public int weight() { return weight; }
 
-    public void weight(int weight) {
+    /** The weight before slow start: as configured, or as set by the admin API or the agent. */
+    public int baseWeight() { return baseWeight; }
+
+    /** Sets the base weight (0..256). */
+    public synchronized void weight(int weight) {
         if (weight < 0 || weight > ServerConfig.MAX_WEIGHT) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0.." + ServerConfig.MAX_WEIGHT + ")");
         }
-        if (this.weight != weight) {
-            this.weight = weight;
-            changed();
-        }
+        baseWeight = weight;
+        recompute();
     }
 
+    /**
+     * Scales the weight while a server that came back warms up (slow start): 1..100 percent of the
+     * base weight, never below 1 while the base weight is above 0.
+     */
+    public synchronized void rampPercent(int percent) {
+        if (percent < 1 || percent > 100) {
+            throw new IllegalArgumentException("percent: " + percent + " (expected: 1..100)");
+        }
+        rampPercent = percent;
+        recompute();
+    }
+
+    public int rampPercent() { return rampPercent; }
+
+    /**
+     * What the server may be given now, combining every source: an operator's or agent's
+     * {@link #state(ServerState) state}, the health checks' verdict and outlier ejection.
+     * MAINT wins, then DOWN (forced, failed checks or ejected), then DRAIN, else UP.
+     */
     public ServerState state() { return state; }
 
-    public void state(ServerState state) {
-        Objects.requireNonNull(state, "state");
-        if (this.state != state) {
-            this.state = state;
+    /** The state an operator or the agent set (UP means ready; it does not override failed checks). */
+    public ServerState adminState() { return adminState; }
+
+    /** Sets the operator's or agent's state. */
+    public synchronized void state(ServerState state) {
+        adminState = Objects.requireNonNull(state, "state");
+        recompute();
+    }
+
+    /** The active health checks' verdict; true until checks say otherwise. */
+    public boolean healthy() { return healthy; }
+
+    public synchronized void healthy(boolean healthy) {
+        this.healthy = healthy;
+        recompute();
+    }
+
+    /** Whether passive outlier detection has taken the server out for a while. */
+    public boolean ejected() { return ejected; }
+
+    public synchronized void ejected(boolean ejected) {
+        this.ejected = ejected;
+        recompute();
+    }
+
+    /** Recomputes what balancers read and tells them if it changed. Holds the lock. */
+    private void recompute() {
+        ServerState s;
+        if (adminState == ServerState.MAINT) {
+            s = ServerState.MAINT;
+        } else if (adminState == ServerState.DOWN || !healthy || ejected) {
+            s = ServerState.DOWN;
+        } else if (adminState == ServerState.DRAIN) {
+            s = ServerState.DRAIN;
+        } else {
+            s = ServerState.UP;
+        }
+        int w = baseWeight == 0 ? 0 : Math.max(1, baseWeight * rampPercent / 100);
+        if (s != state || w != weight) {
+            state = s;
+            weight = w;
             changed();
         }
     }
