@@ -6,6 +6,8 @@ import io.halb.balance.PickContext;
 import io.halb.balance.ServerState;
 import io.halb.config.PersistenceConfig;
 import io.halb.config.PoolConfig;
+import io.halb.health.OutlierDetector;
+import io.halb.health.SlowStart;
 import io.halb.persist.PersistenceCookie;
 import io.halb.persist.ServerIds;
 import io.halb.persist.StickTable;
@@ -15,6 +17,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * A pool as one snapshot serves it: its configuration, its endpoints, the balancer over them and
@@ -33,9 +36,15 @@ public final class Pool {
     private final Map<Endpoint, String> ids = new IdentityHashMap<>();
     private final PersistenceCookie cookie;
     private final StickTable stickTable;
+    private final SlowStart slowStart;
+    private final OutlierDetector outliers;
+    private final RetryBudget retryBudget;
 
-    /** @param previous the pool of the same name in the snapshot being replaced, or {@code null} */
-    public Pool(PoolConfig config, List<Endpoint> endpoints, Pool previous) {
+    /**
+     * @param previous  the pool of the same name in the snapshot being replaced, or {@code null}
+     * @param scheduler runs the timers of slow start and outlier ejection (the event loops)
+     */
+    public Pool(PoolConfig config, List<Endpoint> endpoints, Pool previous, ScheduledExecutorService scheduler) {
         this.config = config;
         this.endpoints = List.copyOf(endpoints);
         this.balancer = Balancer.of(config, this.endpoints);
@@ -53,6 +62,9 @@ public final class Pool {
         } else {
             this.stickTable = null;
         }
+        this.slowStart = new SlowStart(config.slowStart(), scheduler);
+        this.outliers = new OutlierDetector(config.name(), OutlierDetector.Policy.DEFAULT, this.endpoints, scheduler, slowStart);
+        this.retryBudget = previous != null ? previous.retryBudget : new RetryBudget();
     }
 
     public String name() {
@@ -114,6 +126,21 @@ public final class Pool {
             return null;
         }
         return cookie.setCookie(id, secure);
+    }
+
+    /** Records how a request or connection to {@code endpoint} ended, for outlier detection. */
+    public void record(Endpoint endpoint, boolean success) {
+        outliers.record(endpoint, success);
+    }
+
+    /** Warms up servers that come back. */
+    public SlowStart slowStart() {
+        return slowStart;
+    }
+
+    /** The pool's retry budget, shared across reloads. */
+    public RetryBudget retryBudget() {
+        return retryBudget;
     }
 
     /** Pins in the source-address table now (0 without one). */

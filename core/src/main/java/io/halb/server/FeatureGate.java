@@ -1,9 +1,7 @@
 package io.halb.server;
 
 import io.halb.config.HalbConfig;
-import io.halb.config.HealthConfig;
 import io.halb.config.ListenerConfig;
-import io.halb.config.PoolConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +9,7 @@ import java.util.List;
 /**
  * What a valid configuration asks for that this build does not do yet. Serving plaintext where the
  * operator wrote {@code tls:}, or one node where a cluster was configured, would be worse than
- * refusing to start, so those are errors; missing health checks only weaken failover, so they are
- * warnings.
+ * refusing to start, so those are errors. Warnings are for what works, but less well than asked.
  */
 public final class FeatureGate {
 
@@ -40,12 +37,6 @@ public final class FeatureGate {
         }
         if (config.cluster().isPresent()) {
             errors.add(file + ": cluster: clustering and virtual IPs are not available in this build yet");
-        }
-        for (PoolConfig p : config.pools()) {
-            if (p.health().type() != HealthConfig.Type.NONE) {
-                warnings.add(file + ": pools." + p.name() + ".health: active health checks are not available in this build yet;"
-                        + " failed connects are retried on other servers meanwhile");
-            }
         }
         return new Findings(errors, warnings);
     }

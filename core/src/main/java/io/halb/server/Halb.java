@@ -10,6 +10,10 @@ import io.halb.health.AgentCheck;
 import io.halb.health.AgentReport;
 import io.halb.health.AgentReports;
 import io.halb.health.AgentTarget;
+import io.halb.health.HealthChecker;
+import io.halb.health.HealthTarget;
+import io.halb.health.HealthTransition;
+import io.halb.config.HealthConfig;
 import io.halb.proxy.Pool;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
@@ -49,22 +53,24 @@ public final class Halb implements AutoCloseable {
     private final Upstreams upstreams;
     private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
     private final List<AgentCheck> agentChecks = new ArrayList<>();
+    private final List<HealthChecker> healthCheckers = new ArrayList<>();
     private volatile Snapshot snapshot;
     private boolean stopped;
 
-    private Halb(Snapshot snapshot) {
-        this.snapshot = snapshot;
+    private Halb(HalbConfig config) {
         this.transport = Transport.best();
-        int threads = snapshot.config().eventLoops() > 0 ? snapshot.config().eventLoops() : NettyRuntime.availableProcessors();
+        int threads = config.eventLoops() > 0 ? config.eventLoops() : NettyRuntime.availableProcessors();
         this.group = transport.newGroup(threads, "halb-io");
         this.upstreams = new Upstreams(transport, () -> this.snapshot.config().timeouts().upstreamIdle().toNanos());
     }
 
     /** Binds every listener of {@code config} and returns once they accept connections. */
     public static Halb start(HalbConfig config) throws Exception {
-        Halb halb = new Halb(Snapshot.build(config, null));
+        Halb halb = new Halb(config);
         try {
+            halb.snapshot = Snapshot.build(config, null, halb.group);
             halb.bindAll();
+            halb.startHealthChecks();
             halb.startAgentChecks();
         } catch (Exception e) {
             halb.stop(Duration.ZERO);
@@ -93,6 +99,39 @@ public final class Halb implements AutoCloseable {
                     .channel();
             serverChannels.put(name, ch);
             log.info("listener {} ({}) on {} -> pool {}", name, lc.mode().name().toLowerCase(), ch.localAddress(), lc.pool());
+        }
+    }
+
+    /** Checks every server of the pools that have {@code health:}; verdicts go to the endpoints. */
+    private void startHealthChecks() {
+        for (PoolConfig pc : snapshot.config().pools()) {
+            if (pc.health().type() == HealthConfig.Type.NONE) {
+                continue;
+            }
+            List<HealthTarget> targets = new ArrayList<>();
+            for (Endpoint e : snapshot.pools().get(pc.name()).endpoints()) {
+                targets.add(new HealthTarget(pc.name(), e.name(), e.socketAddress()));
+            }
+            healthCheckers.add(HealthChecker.start(group, transport, targets, pc.health(), this::onHealthTransition));
+        }
+    }
+
+    /** A server passed {@code rise} or failed {@code fall} checks; on an event loop, never blocks. */
+    private void onHealthTransition(HealthTransition t) {
+        Pool pool = snapshot.pools().get(t.pool());
+        if (pool == null) {
+            return;
+        }
+        for (Endpoint e : pool.endpoints()) {
+            if (e.name().equals(t.server())) {
+                if (t.up()) {
+                    e.healthy(true);
+                    pool.slowStart().begin(e);
+                } else {
+                    pool.slowStart().cancel(e);
+                    e.healthy(false);
+                }
+            }
         }
     }
 
@@ -170,6 +209,9 @@ public final class Halb implements AutoCloseable {
         stopped = true;
         for (AgentCheck check : agentChecks) {
             check.close();
+        }
+        for (HealthChecker checker : healthCheckers) {
+            checker.close();
         }
         List<Channel> closing = new ArrayList<>(serverChannels.values());
         for (Channel ch : closing) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * One configuration made ready to serve: pools with their endpoints and balancers, listeners with
@@ -26,9 +27,11 @@ record Snapshot(HalbConfig config, Map<String, Pool> pools, Map<String, Listener
      * Builds a snapshot, reusing the endpoints of {@code previous} for servers that keep their
      * identity (pool, name, address), so their state and load carry over.
      *
+     * @param scheduler runs the pools' timers (slow start, outlier ejection)
      * @throws UnknownHostException when a server's host name does not resolve
      */
-    static Snapshot build(HalbConfig config, Snapshot previous) throws UnknownHostException {
+    static Snapshot build(HalbConfig config, Snapshot previous, ScheduledExecutorService scheduler)
+            throws UnknownHostException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         for (PoolConfig pc : config.pools()) {
             List<Endpoint> endpoints = new ArrayList<>(pc.servers().size());
@@ -42,7 +45,7 @@ record Snapshot(HalbConfig config, Map<String, Pool> pools, Map<String, Listener
                     endpoints.add(new Endpoint(pc.name(), sc, new InetSocketAddress(address, sc.address().port())));
                 }
             }
-            pools.put(pc.name(), new Pool(pc, endpoints, previous == null ? null : previous.pools().get(pc.name())));
+            pools.put(pc.name(), new Pool(pc, endpoints, previous == null ? null : previous.pools().get(pc.name()), scheduler));
         }
         Map<String, ListenerSnapshot> listeners = new LinkedHashMap<>();
         for (ListenerConfig lc : config.listeners()) {

@@ -78,6 +78,8 @@ final class HttpExchange implements PickContext {
 
     private Pool pool;
     private int retriesLeft;
+    private int retryTokens;
+    private boolean ended;
     private final List<Endpoint> tried = new ArrayList<>(2);
     private Endpoint endpoint;
     private boolean endpointCounted;
@@ -168,6 +170,7 @@ final class HttpExchange implements PickContext {
     void start() {
         pool = listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
         retriesLeft = pool.config().retries();
+        pool.retryBudget().requestStarted();
         HeaderRewriter.toServer(request.headers(), clientAddress, "http", upgradeRequested);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         pickAndSend();
@@ -226,9 +229,7 @@ final class HttpExchange implements PickContext {
     private void onConnectFailure(Endpoint target, Throwable cause) {
         releaseEndpoint(-1, false);
         // The server never saw the request: any method may go elsewhere.
-        if (retriesLeft > 0) {
-            retriesLeft--;
-            frontend.retried();
+        if (takeRetry()) {
             pickAndSend();
             return;
         }
@@ -482,9 +483,7 @@ final class HttpExchange implements PickContext {
             return;
         }
         releaseEndpoint(-1, false);
-        if (canResend && retriesLeft > 0) {
-            retriesLeft--;
-            frontend.retried();
+        if (canResend && takeRetry()) {
             pickAndSend();
             return;
         }
@@ -526,6 +525,11 @@ final class HttpExchange implements PickContext {
         releaseEndpoint(-1, false);
         if (responseStarted) {
             abortClient();
+            return;
+        }
+        // A hung server: a request that may safely reach a server twice goes to another one.
+        if (!responseSeen && replayable && idempotent && takeRetry()) {
+            pickAndSend();
             return;
         }
         respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, "server " + late.name() + " did not answer within "
@@ -590,6 +594,7 @@ final class HttpExchange implements PickContext {
 
     private void finish() {
         done = true;
+        endRequest();
         cancelServerTimer();
         releaseEndpoint(headNanos, !serverFailed);
         if (upstream != null) {
@@ -616,6 +621,7 @@ final class HttpExchange implements PickContext {
 
     private void switchToTunnel() {
         done = true;
+        endRequest();
         tunnelPending = false;
         releaseEndpoint(headNanos, true);
         releaseReplay();
@@ -634,6 +640,7 @@ final class HttpExchange implements PickContext {
             return;
         }
         done = true;
+        endRequest();
         cancelServerTimer();
         if (upstream != null) {
             closeUpstream(false);
@@ -644,6 +651,7 @@ final class HttpExchange implements PickContext {
 
     private void abortClient() {
         done = true;
+        endRequest();
         cancelServerTimer();
         if (upstream != null) {
             closeUpstream(false);
@@ -671,6 +679,30 @@ final class HttpExchange implements PickContext {
         if (endpointCounted) {
             endpointCounted = false;
             endpoint.onFinish(elapsedNanos, success);
+            pool.record(endpoint, success);
+        }
+    }
+
+    /** Whether one more try on another server is allowed: by the pool's retries and its budget. */
+    private boolean takeRetry() {
+        if (retriesLeft <= 0 || !pool.retryBudget().tryRetry()) {
+            return false;
+        }
+        retriesLeft--;
+        retryTokens++;
+        frontend.retried();
+        return true;
+    }
+
+    /** Gives back what this request held of the pool's retry budget. Once, however it ended. */
+    private void endRequest() {
+        if (ended || pool == null) {
+            return;
+        }
+        ended = true;
+        pool.retryBudget().requestEnded();
+        for (; retryTokens > 0; retryTokens--) {
+            pool.retryBudget().retryEnded();
         }
     }
 

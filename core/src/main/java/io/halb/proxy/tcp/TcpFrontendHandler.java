@@ -94,6 +94,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
             }
             if (!cf.isSuccess()) {
                 target.onFinish(-1, false);
+                pool.record(target, false);
                 if (retriesLeft-- > 0) {
                     connect(ctx);
                 } else {
@@ -102,6 +103,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
                 }
                 return;
             }
+            pool.record(target, true);
             ctx.pipeline().remove(this);
             RelayHandler.link(ctx.channel(), cf.channel(),
                     (in, out) -> target.onFinish(System.nanoTime() - start, true));
