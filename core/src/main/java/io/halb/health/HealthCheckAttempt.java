@@ -31,6 +31,7 @@ final class HealthCheckAttempt {
 
     private static final Pattern NATIVE_PREFIX = Pattern.compile("^.*failed(?: with error\\(-?\\d+\\))?: ");
     private static final Pattern ADDRESS_SUFFIX = Pattern.compile(": [^ ]*/[0-9a-fA-F.:%\\[\\]]+(?::\\d+)?$");
+    private static final String BY_PEER = " by peer";
 
     private HealthCheckAttempt() {}
 
@@ -86,8 +87,8 @@ final class HealthCheckAttempt {
     }
 
     /**
-     * A failure in a few lower-case words: {@code "connection refused"}, {@code "connection reset by
-     * peer"}. The target is named wherever the reason is shown, so the address is dropped.
+     * A failure in a few lower-case words, the same with either transport: {@code "connection
+     * refused"}, {@code "connection reset"}. The target is named wherever the reason is shown, so the address is dropped.
      */
     static String reason(Throwable cause, Duration timeout) {
         if (cause instanceof ConnectTimeoutException) {
@@ -104,6 +105,8 @@ final class HealthCheckAttempt {
         // refused: /127.0.0.1:9001", NIO "Connection refused: /127.0.0.1:9001".
         m = NATIVE_PREFIX.matcher(m).replaceFirst("");
         m = ADDRESS_SUFFIX.matcher(m).replaceFirst("");
-        return m.toLowerCase(Locale.ROOT);
+        m = m.toLowerCase(Locale.ROOT);
+        // Epoll says "connection reset by peer", NIO "connection reset": one reason for one event.
+        return m.endsWith(BY_PEER) ? m.substring(0, m.length() - BY_PEER.length()) : m;
     }
 }
