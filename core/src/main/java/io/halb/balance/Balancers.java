@@ -23,7 +23,7 @@ final class Balancers {
             case RESOURCE_BASED -> RandomBalancer.of(endpoints);
             // A hash pool without hash_key is a validation error; source_ip is the safe reading.
             case SOURCE_IP_HASH, URI_HASH, HASH -> HashBalancer.of(endpoints,
-                    pool.effectiveHashKey().orElseGet(HashKey.SourceIp::new));
+                    pool.effectiveHashKey().orElseGet(HashKey.SourceIp::new), pool.hashBalanceFactor());
         };
     }
 }

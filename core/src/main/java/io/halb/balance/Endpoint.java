@@ -29,6 +29,7 @@ public final class Endpoint {
     private final HostPort address;
     private final InetSocketAddress socketAddress;
     private final boolean backup;
+    private final int maxConnections;
 
     // Sources of state, each written by its own owner under this object's lock, volatile for readers.
     private volatile int baseWeight;
@@ -63,6 +64,7 @@ public final class Endpoint {
         this.address = config.address();
         this.socketAddress = Objects.requireNonNull(socketAddress, "socketAddress");
         this.backup = config.backup();
+        this.maxConnections = config.maxConnections();
         this.baseWeight = config.weight();
         this.weight = config.weight();
     }
@@ -166,6 +168,14 @@ public final class Endpoint {
     /** Whether the server takes new, unpinned requests: up and with a weight above zero. */
     public boolean available() {
         return state == ServerState.UP && weight > 0;
+    }
+
+    /** Requests (http) or connections (tcp) in flight at most; 0 = no limit. */
+    public int maxConnections() { return maxConnections; }
+
+    /** Whether one more request may be sent now without exceeding {@link #maxConnections()}. */
+    public boolean hasCapacity() {
+        return maxConnections == 0 || inFlight.get() < maxConnections;
     }
 
     /** Requests (http) or connections (tcp) in flight to this server now. */

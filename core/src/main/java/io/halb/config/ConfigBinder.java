@@ -198,7 +198,7 @@ final class ConfigBinder {
 
     private PoolConfig pool(YamlNode node, String path) {
         Fields f = b.fields(node, path, "name", "algorithm", "hash_key", "persistence", "health", "agent",
-                "retries", "slow_start", "servers");
+                "retries", "slow_start", "max_queue", "queue_timeout", "hash_balance_factor", "servers");
         if (f == null) {
             return null;
         }
@@ -213,6 +213,12 @@ final class ConfigBinder {
         Optional<AgentConfig> agent = f.optional("agent", this::agent);
         Integer retries = f.optional("retries", b.integer(), 2);
         Duration slowStart = f.optional("slow_start", b.duration(), Duration.ZERO);
+        Integer maxQueue = f.optional("max_queue", b.integer(), PoolConfig.DEFAULT_MAX_QUEUE);
+        Duration queueTimeout = f.optional("queue_timeout", b.duration(), PoolConfig.DEFAULT_QUEUE_TIMEOUT);
+        Integer hashBalanceFactor = f.optional("hash_balance_factor", b.integer(), 0);
+        if (hashBalanceFactor != null && hashBalanceFactor != 0 && algorithm != null && !algorithm.isHash()) {
+            f.error("hash_balance_factor", "only for hash algorithms (algorithm is " + algorithm.yamlName() + ")");
+        }
         Map<String, String> serverNames = new HashMap<>();
         List<ServerConfig> servers = f.required("servers", b.nonEmptyListOf(
                 (n, p) -> server(n, p, serverNames), "server"));
@@ -230,7 +236,7 @@ final class ConfigBinder {
             }
         }
         return f.build(() -> new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers,
-                slowStart));
+                slowStart, maxQueue, queueTimeout, hashBalanceFactor));
     }
 
     /** Mirrors {@link PoolConfig#effectiveHashKey()}, which needs a built pool. */
@@ -266,7 +272,7 @@ final class ConfigBinder {
     }
 
     private ServerConfig server(YamlNode node, String path, Map<String, String> seen) {
-        Fields f = b.fields(node, path, "name", "address", "weight", "backup");
+        Fields f = b.fields(node, path, "name", "address", "weight", "backup", "max_connections");
         if (f == null) {
             return null;
         }
@@ -281,7 +287,8 @@ final class ConfigBinder {
         HostPort address = f.required("address", b.hostPort());
         Integer weight = f.optional("weight", b.integer(), ServerConfig.DEFAULT_WEIGHT);
         Boolean backup = f.optional("backup", b.bool(), Boolean.FALSE);
-        return f.build(() -> new ServerConfig(name, address, weight, backup));
+        Integer maxConnections = f.optional("max_connections", b.integer(), 0);
+        return f.build(() -> new ServerConfig(name, address, weight, backup, maxConnections));
     }
 
     private PersistenceConfig persistence(YamlNode node, String path) {

@@ -12,8 +12,12 @@ import java.util.Set;
  *
  * @param hashKey   for {@link Algorithm#HASH}: what to hash (the other hash algorithms imply theirs)
  * @param retries   how many other servers a failed request may be tried on
- * @param slowStart how long a server that comes back up takes to ramp from a small share of the
- *                  traffic to its full weight; {@link Duration#ZERO} = at once
+ * @param slowStart    how long a server that comes back up takes to ramp from a small share of the
+ *                     traffic to its full weight; {@link Duration#ZERO} = at once
+ * @param maxQueue     requests that may wait when every server is at its {@code max_connections}
+ * @param queueTimeout how long a request may wait in that queue before it is answered 503
+ * @param hashBalanceFactor hash algorithms: no server above this percentage of the average load
+ *                     (e.g. 125); 0 = off (pure consistent hashing)
  */
 public record PoolConfig(
         String name,
@@ -24,7 +28,13 @@ public record PoolConfig(
         Optional<AgentConfig> agent,
         int retries,
         List<ServerConfig> servers,
-        Duration slowStart) {
+        Duration slowStart,
+        int maxQueue,
+        Duration queueTimeout,
+        int hashBalanceFactor) {
+
+    public static final int DEFAULT_MAX_QUEUE = 1024;
+    public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
 
     public PoolConfig {
         Names.check("pool name", name);
@@ -40,12 +50,29 @@ public record PoolConfig(
         if (slowStart.isNegative()) {
             throw new IllegalArgumentException("slow_start: " + Durations.format(slowStart) + " (expected: >= 0s)");
         }
+        if (maxQueue < 0 || maxQueue > 1_000_000) {
+            throw new IllegalArgumentException("max_queue: " + maxQueue + " (expected: 0..1000000)");
+        }
+        if (queueTimeout.isNegative() || queueTimeout.isZero()) {
+            throw new IllegalArgumentException("queue_timeout: " + Durations.format(queueTimeout) + " (expected: > 0s)");
+        }
+        if (hashBalanceFactor != 0 && (hashBalanceFactor < 100 || hashBalanceFactor > 1000)) {
+            throw new IllegalArgumentException("hash_balance_factor: " + hashBalanceFactor + " (expected: 0 = off, or 100..1000)");
+        }
         Set<String> seen = new HashSet<>();
         for (ServerConfig s : servers) {
             if (!seen.add(s.name())) {
                 throw new IllegalArgumentException("servers: name '" + s.name() + "' is used twice");
             }
         }
+    }
+
+    /** A pool with the default queue. */
+    public PoolConfig(String name, Algorithm algorithm, Optional<HashKey> hashKey, PersistenceConfig persistence,
+                      HealthConfig health, Optional<AgentConfig> agent, int retries, List<ServerConfig> servers,
+                      Duration slowStart) {
+        this(name, algorithm, hashKey, persistence, health, agent, retries, servers, slowStart,
+                DEFAULT_MAX_QUEUE, DEFAULT_QUEUE_TIMEOUT, 0);
     }
 
     /** A pool without slow start. */

@@ -39,6 +39,8 @@ public final class Pool {
     private final SlowStart slowStart;
     private final OutlierDetector outliers;
     private final RetryBudget retryBudget;
+    /** Only for pools with a server that has max_connections; null otherwise (no cost on the data path). */
+    private final RequestQueue queue;
 
     /**
      * @param previous  the pool of the same name in the snapshot being replaced, or {@code null}
@@ -65,6 +67,8 @@ public final class Pool {
         this.slowStart = new SlowStart(config.slowStart(), scheduler);
         this.outliers = new OutlierDetector(config.name(), OutlierDetector.Policy.DEFAULT, this.endpoints, scheduler, slowStart);
         this.retryBudget = previous != null ? previous.retryBudget : new RetryBudget();
+        boolean limited = this.endpoints.stream().anyMatch(e -> e.maxConnections() > 0);
+        this.queue = limited ? new RequestQueue(config.maxQueue()) : null;
     }
 
     public String name() {
@@ -128,9 +132,20 @@ public final class Pool {
         return cookie.setCookie(id, secure);
     }
 
-    /** Records how a request or connection to {@code endpoint} ended, for outlier detection. */
+    /**
+     * Records how a request or connection to {@code endpoint} ended, for outlier detection, and
+     * hands the slot it freed to the oldest queued request.
+     */
     public void record(Endpoint endpoint, boolean success) {
         outliers.record(endpoint, success);
+        if (queue != null) {
+            queue.slotFreed();
+        }
+    }
+
+    /** The queue of requests waiting for a slot, or {@code null} when no server has max_connections. */
+    public RequestQueue queue() {
+        return queue;
     }
 
     /** Warms up servers that come back. */

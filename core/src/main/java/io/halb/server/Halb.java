@@ -198,6 +198,12 @@ public final class Halb implements AutoCloseable {
         return p == null ? List.of() : p.endpoints();
     }
 
+    /** Requests waiting now in a pool's queue for a free slot (0 without max_connections). */
+    public int queued(String pool) {
+        Pool p = snapshot.pools().get(pool);
+        return p == null || p.queue() == null ? 0 : p.queue().size();
+    }
+
     /**
      * Stops gracefully: stops accepting, lets in-flight requests finish within {@code grace}, then
      * closes every connection and releases the event loops. Returns when everything is closed.

@@ -6,6 +6,7 @@ import io.halb.config.Timeouts;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
+import io.halb.proxy.RequestQueue;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -55,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safety: confined to the client channel's event loop, which is also the server
  * connection's.
  */
-final class HttpExchange implements PickContext {
+final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     /** Request bodies up to this size are kept so the request can be sent again. */
     static final int REPLAY_LIMIT = 64 * 1024;
@@ -106,6 +107,9 @@ final class HttpExchange implements PickContext {
     private int replayBytes;
     private boolean replayable = true;
 
+    private ScheduledFuture<?> queueTimer;
+    /** Set once this request has had its turn in the queue: it does not queue behind newer ones again. */
+    private boolean hadTurn;
     private ScheduledFuture<?> serverTimer;
     private long serverDeadlineNanos;
 
@@ -159,9 +163,10 @@ final class HttpExchange implements PickContext {
         return null;
     }
 
+    /** Tried already, or full: balancers prefer the others and return such a server only if all are. */
     @Override
     public boolean tried(Endpoint e) {
-        return tried.contains(e);
+        return tried.contains(e) || !e.hasCapacity();
     }
 
     // ---- start: route, pick, connect -------------------------------------------------------------
@@ -186,6 +191,12 @@ final class HttpExchange implements PickContext {
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available in pool " + pool.name());
             return;
         }
+        RequestQueue queue = pool.queue();
+        if (queue != null && (!e.hasCapacity() || (!hadTurn && queue.size() > 0))) {
+            // Every server is full, or others wait already: wait for a slot, in order.
+            enqueue(queue);
+            return;
+        }
         useEndpoint(e);
         Channel pooled = upstreams.pool(client.channel().eventLoop()).poll(e);
         if (pooled != null) {
@@ -197,7 +208,56 @@ final class HttpExchange implements PickContext {
         }
     }
 
+    private void enqueue(RequestQueue queue) {
+        boolean queued = true;
+        if (hadTurn) {
+            // Its turn came but another request took the slot first: back to the front.
+            queue.requeue(this);
+        } else {
+            queued = queue.offer(this);
+        }
+        if (!queued) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of pool " + pool.name()
+                    + " is at max_connections and its queue is full (" + queue.capacity() + " waiting)");
+            return;
+        }
+        if (queueTimer == null) {
+            long nanos = pool.config().queueTimeout().toNanos();
+            queueTimer = client.executor().schedule(() -> onQueueTimeout(queue), nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onQueueTimeout(RequestQueue queue) {
+        queueTimer = null;
+        if (!done && queue.remove(this)) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "waited " + LocalResponses.format(pool.config().queueTimeout())
+                    + " in the queue of pool " + pool.name() + ": every server is at max_connections");
+        }
+    }
+
+    /** Its turn in the queue came: called from any thread, continues on the client's event loop. */
+    @Override
+    public void resume() {
+        client.executor().execute(() -> {
+            if (done) {
+                // Left meanwhile: pass the turn on.
+                pool.queue().slotFreed();
+                return;
+            }
+            hadTurn = true;
+            pickAndSend();
+        });
+    }
+
+    private void cancelQueueTimer() {
+        if (queueTimer != null) {
+            queueTimer.cancel(false);
+            queueTimer = null;
+        }
+    }
+
     private void useEndpoint(Endpoint e) {
+        cancelQueueTimer();
         endpoint = e;
         pool.pin(clientAddress, e);
         if (!tried.contains(e)) {
@@ -596,6 +656,7 @@ final class HttpExchange implements PickContext {
         done = true;
         endRequest();
         cancelServerTimer();
+        cancelQueueTimer();
         releaseEndpoint(headNanos, !serverFailed);
         if (upstream != null) {
             Channel ch = upstream;
@@ -642,6 +703,10 @@ final class HttpExchange implements PickContext {
         done = true;
         endRequest();
         cancelServerTimer();
+        cancelQueueTimer();
+        if (pool != null && pool.queue() != null) {
+            pool.queue().remove(this);
+        }
         if (upstream != null) {
             closeUpstream(false);
         }
