@@ -44,6 +44,7 @@ public final class Endpoint {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final LongAdder stateChanges = new LongAdder();
     /** Decaying average of response times in nanoseconds; 0 until the first response. */
     private final AtomicLong responseTimeEwmaNanos = new AtomicLong();
 
@@ -158,6 +159,9 @@ public final class Endpoint {
             s = ServerState.UP;
         }
         int w = baseWeight == 0 ? 0 : Math.max(1, baseWeight * rampPercent / 100);
+        if (s != state) {
+            stateChanges.increment();
+        }
         if (s != state || w != weight) {
             state = s;
             weight = w;
@@ -184,6 +188,9 @@ public final class Endpoint {
     public long requests() { return requests.sum(); }
 
     public long failures() { return failures.sum(); }
+
+    /** How often {@link #state()} changed since the server was first configured. */
+    public long stateChanges() { return stateChanges.sum(); }
 
     /** The decaying average response time in nanoseconds, 0 before any response. */
     public long responseTimeNanos() { return responseTimeEwmaNanos.get(); }
