@@ -102,10 +102,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private boolean discarding;
     private boolean done;
 
-    /** Retained duplicates of the body sent so far, while it fits {@link #REPLAY_LIMIT}; released by {@link #releaseReplay()}. */
-    private List<HttpContent> replay;
-    private int replayBytes;
-    private boolean replayable = true;
+    private final ReplayBuffer replay = new ReplayBuffer(REPLAY_LIMIT);
 
     private ScheduledFuture<?> queueTimer;
     /** Set once this request has had its turn in the queue: it does not queue behind newer ones again. */
@@ -318,12 +315,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             // Head and the empty end leave in one flush: the end is already queued at the client.
             frontend.requestRead();
         } else {
-            if (replay != null) {
-                for (HttpContent c : replay) {
-                    // The replay keeps its own reference; the encoder releases this one.
-                    ch.write(c.retainedDuplicate(), ch.voidPromise());
-                }
-            }
+            replay.writeTo(ch);
             ch.flush();
             if (upstream == ch && !requestComplete && ch.isWritable()) {
                 frontend.requestRead();
@@ -360,7 +352,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             }
             return;
         }
-        keepForReplay(content);
+        replay.keep(content);
         Channel ch = upstream;
         if (last) {
             requestComplete = true;
@@ -373,23 +365,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             frontend.requestRead();
         }
         // else: onUpstreamWritable reads on.
-    }
-
-    private void keepForReplay(HttpContent content) {
-        if (!replayable) {
-            return;
-        }
-        int size = content.content().readableBytes();
-        if (replayBytes + size > REPLAY_LIMIT) {
-            replayable = false;
-            releaseReplay();
-            return;
-        }
-        if (replay == null) {
-            replay = new ArrayList<>(2);
-        }
-        replay.add(content.retainedDuplicate());
-        replayBytes += size;
     }
 
     void onUpstreamWritable() {
@@ -459,7 +434,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         headNanos = System.nanoTime() - startNanos;
         responseStarted = true;
         serverFailed = code >= 500;
-        releaseReplay();
+        replay.release();
         HttpHeaders headers = response.headers();
         if (code == 101 && upgradeRequested) {
             tunnelPending = true;
@@ -531,7 +506,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             abortClient();
             return;
         }
-        boolean canResend = !responseSeen && replayable && idempotent;
+        boolean canResend = !responseSeen && replay.complete() && idempotent;
         if (wasReused && canResend && !freshRetryDone) {
             // Most likely the server closed an idle connection as we reused it: it never saw the
             // request. Once more on a fresh connection to the same server.
@@ -588,7 +563,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             return;
         }
         // A hung server: a request that may safely reach a server twice goes to another one.
-        if (!responseSeen && replayable && idempotent && takeRetry()) {
+        if (!responseSeen && replay.complete() && idempotent && takeRetry()) {
             pickAndSend();
             return;
         }
@@ -671,7 +646,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
                 ch.close();
             }
         }
-        releaseReplay();
+        replay.release();
         if (closeClient) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -685,7 +660,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         endRequest();
         tunnelPending = false;
         releaseEndpoint(headNanos, true);
-        releaseReplay();
+        replay.release();
         Channel ch = upstream;
         backend.detach();
         upstream = null;
@@ -711,7 +686,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             closeUpstream(false);
         }
         releaseEndpoint(-1, true);
-        releaseReplay();
+        replay.release();
     }
 
     private void abortClient() {
@@ -722,7 +697,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             closeUpstream(false);
         }
         releaseEndpoint(-1, false);
-        releaseReplay();
+        replay.release();
         client.channel().config().setOption(ChannelOption.SO_LINGER, 0);
         client.close();
     }
@@ -771,14 +746,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
     }
 
-    private void releaseReplay() {
-        if (replay != null) {
-            for (HttpContent c : replay) {
-                c.release();
-            }
-            replay = null;
-        }
-    }
 
     private static boolean isReset(Throwable cause) {
         String m = cause.getMessage();

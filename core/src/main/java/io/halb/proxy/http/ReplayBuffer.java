@@ -1,0 +1,70 @@
+package io.halb.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The request body sent so far, kept while it fits a limit so the request can be sent again to
+ * another server. Holds retained duplicates of the pieces, which share the bytes with what was
+ * forwarded: keeping a body costs references, not copies.
+ *
+ * <p>Thread-safety: confined to the exchange's event loop.
+ */
+final class ReplayBuffer {
+
+    private final int limit;
+    /** Retained duplicates; released by {@link #release()}. */
+    private List<HttpContent> pieces;
+    private int bytes;
+    private boolean overflowed;
+
+    ReplayBuffer(int limit) {
+        this.limit = limit;
+    }
+
+    /** Keeps a piece about to be forwarded; past the limit, lets go of everything for good. */
+    void keep(HttpContent content) {
+        if (overflowed) {
+            return;
+        }
+        int size = content.content().readableBytes();
+        if (bytes + size > limit) {
+            overflowed = true;
+            release();
+            return;
+        }
+        if (pieces == null) {
+            pieces = new ArrayList<>(2);
+        }
+        pieces.add(content.retainedDuplicate());
+        bytes += size;
+    }
+
+    /** Whether everything sent so far is kept, so the request can be sent again. */
+    boolean complete() {
+        return !overflowed;
+    }
+
+    /** Writes what is kept to {@code channel}, without flushing; the buffer keeps its own references. */
+    void writeTo(Channel channel) {
+        if (pieces != null) {
+            for (HttpContent c : pieces) {
+                // The encoder releases this duplicate once written.
+                channel.write(c.retainedDuplicate(), channel.voidPromise());
+            }
+        }
+    }
+
+    /** Lets go of the kept pieces (the response started, or the exchange ended). Idempotent. */
+    void release() {
+        if (pieces != null) {
+            for (HttpContent c : pieces) {
+                c.release();
+            }
+            pieces = null;
+        }
+    }
+}
