@@ -112,6 +112,7 @@ public final class TestBackend implements Closeable {
     private final int closeAfterRequests;
     private final int staleAfterRequests;
     private final boolean recordRawBytes;
+    private final int port;
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
@@ -132,12 +133,14 @@ public final class TestBackend implements Closeable {
         this.closeAfterRequests = b.closeAfterRequests;
         this.staleAfterRequests = b.staleAfterRequests;
         this.recordRawBytes = b.recordRawBytes;
+        this.port = b.port;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("backend-" + name, true),
                 NioIoHandler.newFactory());
         try {
             this.serverChannel = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -145,7 +148,7 @@ public final class TestBackend implements Closeable {
                             accepted(ch);
                         }
                     })
-                    .bind("127.0.0.1", 0).sync().channel();
+                    .bind("127.0.0.1", port).sync().channel();
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -541,6 +544,7 @@ public final class TestBackend implements Closeable {
         private int closeAfterRequests;
         private int staleAfterRequests;
         private boolean recordRawBytes;
+        private int port;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -584,6 +588,19 @@ public final class TestBackend implements Closeable {
         /** Keeps every byte received (up to 64 MiB) for {@link TestBackend#rawBytes()}. */
         public Builder recordRawBytes(boolean record) {
             this.recordRawBytes = record;
+            return this;
+        }
+
+        /**
+         * Listens on this port of 127.0.0.1 instead of a free one: a server that comes back where
+         * a closed one was (the listening socket has SO_REUSEADDR, so connections of the old one
+         * in TIME_WAIT do not stand in the way).
+         */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+            }
+            this.port = port;
             return this;
         }
 
