@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -29,6 +30,9 @@ import static org.awaitility.Awaitility.await;
  * three dies; not one client request fails, the health checks mark it down within
  * {@code interval x (fall + 1)} plus a margin, and when a server comes back on the same port it is
  * marked up after {@code rise} good checks and warms up (slow start) to its full share.
+ *
+ * <p>Weighted round robin with weight 100 each, so that slow start's tenths are visible as shares
+ * (plain round robin ignores weights, and a tenth of weight 1 is still 1).
  *
  * <p>The measured times are printed ({@code FAILOVER ...}) and appended to
  * {@code target/failover-timing.txt} for docs/health.md.
@@ -149,8 +153,11 @@ class FailoverIntegrationTest {
         long recoveryMs = millisSince(restarted);
         int firstRamp = e3.rampPercent();
         long atUp = load.completed();
-        // Back in rotation: marked healthy and not held out by anything else (e.g. an ejection).
-        boolean available = waitFor(() -> e3.available(), COMEBACK_WAIT);
+        // Back in rotation: healthy and held out by nothing else. Passive detection ejected it while
+        // it was dead; a passing active check ends that too (Envoy's default,
+        // successful_active_health_check_uneject_host; in HAProxy the checks bring back a server
+        // that on-error marked down), or it would sit out a 30 s ejection while perfectly healthy.
+        boolean available = waitFor(e3::available, COMEBACK_WAIT);
         long availableMs = millisSince(restarted);
         String stateThen = "state " + e3.state() + ", healthy " + e3.healthy() + ", ejected " + e3.ejected()
                 + ", ramp " + e3.rampPercent() + "%";
@@ -169,12 +176,15 @@ class FailoverIntegrationTest {
         load.close();
 
         List<ClientLoad.Outcome> all = load.outcomes();
+        // A growing share: a small one while warming up, about a third at full weight.
+        List<ClientLoad.Outcome> early = available ? all.subList((int) atUp, (int) atHalfway) : List.of();
+        List<ClientLoad.Outcome> late = available ? all.subList((int) atFull, all.size()) : List.of();
         String line = String.format("FAILOVER kind=%s check=%s detection_ms=%d bound_ms=%d ejected_at_detection=%s "
                         + "recovery_ms=%d back_in_rotation_ms=%s first_ramp_percent=%d ramp_to_full_ms=%d "
-                        + "requests=%d failed=%d",
+                        + "share_warming=%.3f share_full=%.3f requests=%d failed=%d",
                 kind, health.replaceAll(".*type: (\\w+).*", "$1"), detectionMs, DETECTION_BOUND.toMillis(),
                 ejectedAtDetection, recoveryMs, available ? Long.toString(availableMs) : "never", firstRamp, rampMs,
-                all.size(), load.failures().size());
+                share(early, "b3"), share(late, "b3"), all.size(), load.failures().size());
         System.out.println(line);
         record(line);
 
@@ -188,9 +198,6 @@ class FailoverIntegrationTest {
         soft.assertThat(available).as("b3 back in rotation within %d ms of passing its checks; after %d ms: %s",
                 COMEBACK_WAIT.toMillis(), availableMs, stateThen).isTrue();
         if (available) {
-            // A growing share: a small one while warming up, about a third at full weight.
-            List<ClientLoad.Outcome> early = all.subList((int) atUp, (int) atHalfway);
-            List<ClientLoad.Outcome> late = all.subList((int) atFull, all.size());
             soft.assertThat(share(early, "b3")).as("b3's share while warming up (%d requests)", early.size())
                     .isLessThan(0.25);
             soft.assertThat(share(late, "b3")).as("b3's share at full weight (%d requests)", late.size())
@@ -199,7 +206,7 @@ class FailoverIntegrationTest {
         soft.assertAll();
     }
 
-    private static boolean waitFor(java.util.concurrent.Callable<Boolean> condition, Duration atMost) {
+    private static boolean waitFor(Callable<Boolean> condition, Duration atMost) {
         try {
             await().atMost(atMost).pollInterval(POLL).until(condition);
             return true;
