@@ -106,7 +106,8 @@ class DrainIntegrationTest {
 
             endpoint(halb, "a").state(ServerState.DRAIN);
             for (int i = 0; i < 10; i++) {
-                RawResponse r = pinned.write(RawClient.get("app.test", "/cart/" + i, "Cookie: " + cookie)).readResponse();
+                RawResponse r = pinned.write(RawClient.get("app.test", "/cart/" + i, "Cookie: " + cookie))
+                        .readResponse();
                 assertThat(r.status()).isEqualTo(200);
                 assertThat(r.header("X-Backend")).as("pinned request %d while a drains", i).contains("a");
                 RawResponse other = fresh.write(RawClient.get("app.test", "/home/" + i)).readResponse();
@@ -116,7 +117,8 @@ class DrainIntegrationTest {
 
             // In maintenance even a pinned client goes elsewhere.
             endpoint(halb, "a").state(ServerState.MAINT);
-            RawResponse moved = pinned.write(RawClient.get("app.test", "/cart/moved", "Cookie: " + cookie)).readResponse();
+            RawResponse moved = pinned.write(RawClient.get("app.test", "/cart/moved", "Cookie: " + cookie))
+                    .readResponse();
             assertThat(moved.status()).isEqualTo(200);
             assertThat(moved.header("X-Backend")).contains("b");
         }

@@ -60,7 +60,8 @@ class PostDeliveryIntegrationTest {
             delivered.addAll(ok.recordedRequests());
             Map<String, List<String>> byId = new TreeMap<>();
             for (RecordedRequest r : delivered) {
-                byId.computeIfAbsent(r.header("X-Request-Id").orElse("(none)"), k -> new ArrayList<>()).add(r.backend());
+                String id = r.header("X-Request-Id").orElse("(none)");
+                byId.computeIfAbsent(id, k -> new ArrayList<>()).add(r.backend());
             }
             Map<String, List<String>> twice = byId.entrySet().stream().filter(e -> e.getValue().size() > 1)
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));

@@ -54,7 +54,8 @@ public final class ClientLoad implements AutoCloseable {
         @Override
         public String toString() {
             return "#" + sequence + " " + (status == BROKEN ? "broken" : status) + " from " + backend
-                    + " after " + TimeUnit.NANOSECONDS.toMillis(elapsedNanos) + " ms" + (detail.isEmpty() ? "" : ": " + detail);
+                    + " after " + TimeUnit.NANOSECONDS.toMillis(elapsedNanos) + " ms"
+                    + (detail.isEmpty() ? "" : ": " + detail);
         }
     }
 
