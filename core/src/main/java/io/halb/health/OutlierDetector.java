@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * resets, timeouts, 5xx) is ejected for {@code baseEjection} times the number of its ejections so
  * far, at most {@code maxEjection}. Never more than {@code maxEjectedPercent} of the pool is ejected
  * at once (but always at least one server may be), so a pool-wide problem does not empty the pool.
- * The ejection ends by itself and the server is handed to {@link SlowStart}.
+ * The ejection ends by itself, or earlier when the server's active checks pass again after failing
+ * (Envoy's default), and the server is handed to {@link SlowStart}.
  *
  * <p>Thread-safety: {@link #record} is called by every event loop; counting is lock-free and only
  * the rare ejection decision takes the detector's lock.
@@ -45,6 +46,8 @@ public final class OutlierDetector {
         final AtomicInteger consecutiveFailures = new AtomicInteger();
         /** Guarded by the detector. */
         int ejections;
+        /** Guarded by the detector; tells an ejection's timer whether its ejection is still the current one. */
+        int generation;
     }
 
     private final String pool;
@@ -105,13 +108,38 @@ public final class OutlierDetector {
         t.ejections++;
         long nanos = Math.min(policy.baseEjection().toNanos() * t.ejections, policy.maxEjection().toNanos());
         int failures = t.consecutiveFailures.getAndSet(0);
+        int generation = ++t.generation;
         endpoint.ejected(true);
         log.warn("server {}/{} ejected for {} ms after {} consecutive failures (ejection {})",
                 pool, endpoint.name(), TimeUnit.NANOSECONDS.toMillis(nanos), failures, t.ejections);
-        scheduler.schedule(() -> {
-            endpoint.ejected(false);
-            log.info("server {}/{} back from ejection", pool, endpoint.name());
-            slowStart.begin(endpoint);
-        }, nanos, TimeUnit.NANOSECONDS);
+        scheduler.schedule(() -> endEjection(endpoint, t, generation), nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private synchronized void endEjection(Endpoint endpoint, Tracker t, int generation) {
+        // Lifted earlier by a passing check, or a newer ejection began since: not this timer's to end.
+        if (t.generation != generation || !endpoint.ejected()) {
+            return;
+        }
+        endpoint.ejected(false);
+        log.info("server {}/{} back from ejection", pool, endpoint.name());
+        slowStart.begin(endpoint);
+    }
+
+    /**
+     * The server's active checks pass again after failing: whatever ejected it is over, as far as
+     * the checks can tell, so the ejection is lifted now rather than when its time runs out.
+     *
+     * @return whether the server was ejected
+     */
+    public synchronized boolean liftEjection(Endpoint endpoint) {
+        Tracker t = trackers.get(endpoint);
+        if (t == null || !endpoint.ejected()) {
+            return false;
+        }
+        t.generation++;
+        t.consecutiveFailures.set(0);
+        endpoint.ejected(false);
+        log.info("server {}/{} ejection lifted: its health checks pass again", pool, endpoint.name());
+        return true;
     }
 }

@@ -148,9 +148,20 @@ public final class Pool {
         return queue;
     }
 
-    /** Warms up servers that come back. */
-    public SlowStart slowStart() {
-        return slowStart;
+    /**
+     * The active checks of {@code endpoint} passed again ({@code rise} times) after failing: it is
+     * healthy, any ejection is lifted (Envoy's default), and it warms up through slow start.
+     */
+    public void checksPassed(Endpoint endpoint) {
+        endpoint.healthy(true);
+        outliers.liftEjection(endpoint);
+        slowStart.begin(endpoint);
+    }
+
+    /** The active checks of {@code endpoint} failed {@code fall} times. */
+    public void checksFailed(Endpoint endpoint) {
+        slowStart.cancel(endpoint);
+        endpoint.healthy(false);
     }
 
     /** The pool's retry budget, shared across reloads. */

@@ -125,11 +125,9 @@ public final class Halb implements AutoCloseable {
         for (Endpoint e : pool.endpoints()) {
             if (e.name().equals(t.server())) {
                 if (t.up()) {
-                    e.healthy(true);
-                    pool.slowStart().begin(e);
+                    pool.checksPassed(e);
                 } else {
-                    pool.slowStart().cancel(e);
-                    e.healthy(false);
+                    pool.checksFailed(e);
                 }
             }
         }
