@@ -19,11 +19,16 @@ public final class ListenerSnapshot {
     private final Timeouts timeouts;
     private final Pool defaultPool;
     private final List<Route> routes;
+    private final TrafficObserver observer;
 
-    /** @param pools every pool of the snapshot by name; the configuration was validated, so names resolve */
-    public ListenerSnapshot(ListenerConfig config, Timeouts timeouts, Map<String, Pool> pools) {
+    /**
+     * @param pools    every pool of the snapshot by name; the configuration was validated, so names resolve
+     * @param observer told of every request and session this listener ends
+     */
+    public ListenerSnapshot(ListenerConfig config, Timeouts timeouts, Map<String, Pool> pools, TrafficObserver observer) {
         this.config = config;
         this.timeouts = timeouts;
+        this.observer = observer;
         this.defaultPool = require(pools, config.pool());
         this.routes = config.routes().stream().map(r -> new Route(r, require(pools, r.pool()))).toList();
     }
@@ -42,6 +47,10 @@ public final class ListenerSnapshot {
 
     public Timeouts timeouts() {
         return timeouts;
+    }
+
+    public TrafficObserver observer() {
+        return observer;
     }
 
     public Pool defaultPool() {

@@ -15,6 +15,7 @@ import io.halb.health.HealthTarget;
 import io.halb.health.HealthTransition;
 import io.halb.config.HealthConfig;
 import io.halb.proxy.Pool;
+import io.halb.proxy.TrafficObserver;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Transport;
@@ -68,7 +69,7 @@ public final class Halb implements AutoCloseable {
     public static Halb start(HalbConfig config) throws Exception {
         Halb halb = new Halb(config);
         try {
-            halb.snapshot = Snapshot.build(config, null, halb.group);
+            halb.snapshot = Snapshot.build(config, null, halb.group, TrafficObserver.NONE);
             halb.bindAll();
             halb.startHealthChecks();
             halb.startAgentChecks();

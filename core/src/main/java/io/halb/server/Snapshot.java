@@ -7,6 +7,7 @@ import io.halb.config.PoolConfig;
 import io.halb.config.ServerConfig;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
+import io.halb.proxy.TrafficObserver;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,10 +29,11 @@ record Snapshot(HalbConfig config, Map<String, Pool> pools, Map<String, Listener
      * identity (pool, name, address), so their state and load carry over.
      *
      * @param scheduler runs the pools' timers (slow start, outlier ejection)
+     * @param observer  told of every request and session
      * @throws UnknownHostException when a server's host name does not resolve
      */
-    static Snapshot build(HalbConfig config, Snapshot previous, ScheduledExecutorService scheduler)
-            throws UnknownHostException {
+    static Snapshot build(HalbConfig config, Snapshot previous, ScheduledExecutorService scheduler,
+                          TrafficObserver observer) throws UnknownHostException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         for (PoolConfig pc : config.pools()) {
             List<Endpoint> endpoints = new ArrayList<>(pc.servers().size());
@@ -49,7 +51,7 @@ record Snapshot(HalbConfig config, Map<String, Pool> pools, Map<String, Listener
         }
         Map<String, ListenerSnapshot> listeners = new LinkedHashMap<>();
         for (ListenerConfig lc : config.listeners()) {
-            listeners.put(lc.name(), new ListenerSnapshot(lc, config.timeouts(), pools));
+            listeners.put(lc.name(), new ListenerSnapshot(lc, config.timeouts(), pools, observer));
         }
         return new Snapshot(config, Map.copyOf(pools), Map.copyOf(listeners));
     }

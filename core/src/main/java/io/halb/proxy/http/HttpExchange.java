@@ -6,6 +6,8 @@ import io.halb.config.Timeouts;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
+import io.halb.proxy.RequestRecord;
+import io.halb.proxy.RequestRecord.Termination;
 import io.halb.proxy.RequestQueue;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.buffer.Unpooled;
@@ -76,6 +78,18 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private final boolean idempotent;
     private final boolean bodyless;
     private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final String method;
+    private final String host;
+    private final String userAgent;
+    private final String referer;
+    private long bytesIn;
+    private long bytesOut;
+    private int statusSent;
+    private int tries;
+    private boolean reported;
+    /** Why halb answered itself, or {@code null} when the server's response was relayed. */
+    private Termination localTermination;
 
     private Pool pool;
     private int retriesLeft;
@@ -123,6 +137,10 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.keepAliveClient = keepAliveClient;
         HttpMethod method = request.method();
+        this.method = method.name();
+        this.host = request.headers().get(HttpHeaderNames.HOST);
+        this.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        this.referer = request.headers().get(HttpHeaderNames.REFERER);
         this.headRequest = HttpMethod.HEAD.equals(method);
         this.idempotent = method.equals(HttpMethod.GET) || headRequest || method.equals(HttpMethod.PUT)
                 || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.OPTIONS)
@@ -185,7 +203,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             e = pool.pick(this);
         }
         if (e == null) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available in pool " + pool.name());
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, Termination.NO_SERVER, "no server available in pool " + pool.name());
             return;
         }
         RequestQueue queue = pool.queue();
@@ -214,7 +232,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             queued = queue.offer(this);
         }
         if (!queued) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of pool " + pool.name()
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, Termination.QUEUE, "every server of pool " + pool.name()
                     + " is at max_connections and its queue is full (" + queue.capacity() + " waiting)");
             return;
         }
@@ -227,7 +245,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private void onQueueTimeout(RequestQueue queue) {
         queueTimer = null;
         if (!done && queue.remove(this)) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "waited " + LocalResponses.format(pool.config().queueTimeout())
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, Termination.QUEUE, "waited " + LocalResponses.format(pool.config().queueTimeout())
                     + " in the queue of pool " + pool.name() + ": every server is at max_connections");
         }
     }
@@ -255,6 +273,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     private void useEndpoint(Endpoint e) {
         cancelQueueTimer();
+        tries++;
         endpoint = e;
         pool.pin(clientAddress, e);
         if (!tried.contains(e)) {
@@ -290,7 +309,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             pickAndSend();
             return;
         }
-        respondLocally(HttpResponseStatus.BAD_GATEWAY, "cannot connect to server " + target.name() + " ("
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, Termination.SERVER_ERROR, "cannot connect to server " + target.name() + " ("
                 + target.address() + "): " + describe(cause));
     }
 
@@ -339,7 +358,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             if (upstream != null) {
                 closeUpstream(false);
             }
-            respondLocally(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + describe(content.decoderResult().cause()));
+            respondLocally(HttpResponseStatus.BAD_REQUEST, Termination.BAD_REQUEST, "malformed request body: " + describe(content.decoderResult().cause()));
             return;
         }
         if (discarding || upstream == null || done) {
@@ -353,6 +372,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             return;
         }
         replay.keep(content);
+        bytesIn += content.content().readableBytes();
         Channel ch = upstream;
         if (last) {
             requestComplete = true;
@@ -409,6 +429,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             content.release();
             return;
         }
+        bytesOut += content.content().readableBytes();
         client.write(content, client.voidPromise());
         if (last) {
             responseComplete = true;
@@ -420,7 +441,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         if (response.decoderResult().isFailure()) {
             serverFailed = true;
             closeUpstream(false);
-            respondLocally(HttpResponseStatus.BAD_GATEWAY, "invalid response from server " + endpoint.name()
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, Termination.SERVER_ERROR, "invalid response from server " + endpoint.name()
                     + ": " + describe(response.decoderResult().cause()));
             return;
         }
@@ -438,6 +459,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         HttpHeaders headers = response.headers();
         if (code == 101 && upgradeRequested) {
             tunnelPending = true;
+            statusSent = code;
             cancelServerTimer();
             HeaderRewriter.toClient(headers, true);
             client.writeAndFlush(response, client.voidPromise());
@@ -469,6 +491,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        statusSent = code;
         client.write(response, client.voidPromise());
     }
 
@@ -525,7 +548,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         String what = cause == null ? "closed the connection before answering"
                 : isReset(cause) ? "reset the connection before answering"
                 : "failed before answering (" + describe(cause) + ")";
-        respondLocally(HttpResponseStatus.BAD_GATEWAY, "server " + failed.name() + " " + what);
+        respondLocally(HttpResponseStatus.BAD_GATEWAY, Termination.SERVER_ERROR, "server " + failed.name() + " " + what);
     }
 
     private void armServerTimer() {
@@ -567,7 +590,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             pickAndSend();
             return;
         }
-        respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, "server " + late.name() + " did not answer within "
+        respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, Termination.SERVER_TIMEOUT, "server " + late.name() + " did not answer within "
                 + LocalResponses.format(timeouts.server()));
     }
 
@@ -579,7 +602,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     }
 
     /** Answers the client from halb itself: status and a one-line reason. */
-    void respondLocally(HttpResponseStatus status, String reason) {
+    void respondLocally(HttpResponseStatus status, Termination why, String reason) {
         if (done) {
             return;
         }
@@ -587,6 +610,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             abortClient();
             return;
         }
+        localTermination = why;
+        statusSent = status.code();
         responseStarted = true;
         responseComplete = true;
         if (upstream != null) {
@@ -630,6 +655,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private void finish() {
         done = true;
         endRequest();
+        report(localTermination != null ? localTermination : Termination.OK);
         cancelServerTimer();
         cancelQueueTimer();
         releaseEndpoint(headNanos, !serverFailed);
@@ -658,6 +684,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private void switchToTunnel() {
         done = true;
         endRequest();
+        report(Termination.UPGRADED);
         tunnelPending = false;
         releaseEndpoint(headNanos, true);
         replay.release();
@@ -677,6 +704,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
         done = true;
         endRequest();
+        report(Termination.CLIENT_ABORT);
         cancelServerTimer();
         cancelQueueTimer();
         if (pool != null && pool.queue() != null) {
@@ -692,6 +720,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private void abortClient() {
         done = true;
         endRequest();
+        report(Termination.SERVER_ABORT);
         cancelServerTimer();
         if (upstream != null) {
             closeUpstream(false);
@@ -732,6 +761,21 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         retryTokens++;
         frontend.retried();
         return true;
+    }
+
+    /** Tells the listener's observer how the request ended. Once, however it ended. */
+    private void report(Termination termination) {
+        if (reported) {
+            return;
+        }
+        reported = true;
+        long now = System.nanoTime();
+        listener.observer().requestDone(new RequestRecord(listener.config().name(),
+                (InetSocketAddress) client.channel().remoteAddress(), method, uri, host,
+                http10Client ? "HTTP/1.0" : "HTTP/1.1", userAgent, referer,
+                pool == null ? null : pool.name(), endpoint == null ? null : endpoint.name(),
+                termination == Termination.CLIENT_ABORT || termination == Termination.SERVER_ABORT ? 0 : statusSent,
+                bytesIn, bytesOut, startMillis, headNanos, now - startNanos, Math.max(0, tries - 1), termination));
     }
 
     /** Gives back what this request held of the pool's retry budget. Once, however it ended. */

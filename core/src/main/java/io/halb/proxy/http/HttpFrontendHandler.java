@@ -3,6 +3,7 @@ package io.halb.proxy.http;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.RelayHandler;
+import io.halb.proxy.RequestRecord;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -111,7 +113,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         tracker.requestStarted();
         if (request.decoderResult().isFailure()) {
-            badRequest(request.decoderResult().cause());
+            badRequest(request, request.decoderResult().cause());
             return;
         }
         ListenerSnapshot listener = snapshot.get();
@@ -120,8 +122,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         exchange.start();
     }
 
-    private void badRequest(Throwable cause) {
+    private void badRequest(HttpRequest request, Throwable cause) {
         localResponse(HttpResponseStatus.BAD_REQUEST);
+        snapshot.get().observer().requestDone(new RequestRecord(snapshot.get().config().name(),
+                (InetSocketAddress) ctx.channel().remoteAddress(), request.method().name(), request.uri(), null,
+                request.protocolVersion().text(), null, null, null, null, 400, 0, 0, System.currentTimeMillis(),
+                -1, 0, 0, RequestRecord.Termination.BAD_REQUEST));
         String reason = "malformed request: " + HttpExchange.describe(cause);
         ctx.writeAndFlush(LocalResponses.of(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, reason, true))
                 .addListener(ChannelFutureListener.CLOSE);

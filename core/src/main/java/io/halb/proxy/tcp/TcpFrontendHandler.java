@@ -5,6 +5,7 @@ import io.halb.balance.PickContext;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
+import io.halb.proxy.SessionRecord;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -39,6 +40,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
     private Pool pool;
     private InetAddress clientAddress;
     private int retriesLeft;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
 
     TcpFrontendHandler(ListenerSnapshot listener, Upstreams upstreams) {
         this.listener = listener;
@@ -71,6 +74,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
         }
         if (endpoint == null) {
             log.debug("{}: no server available in pool {}", ctx.channel().remoteAddress(), pool.name());
+            report(ctx, null, 0, 0, false);
             ctx.close();
             return;
         }
@@ -99,15 +103,24 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
                     connect(ctx);
                 } else {
                     log.debug("{}: cannot connect to {}: {}", ctx.channel().remoteAddress(), target, cf.cause().toString());
+                    report(ctx, target, 0, 0, false);
                     ctx.close();
                 }
                 return;
             }
             pool.record(target, true);
             ctx.pipeline().remove(this);
-            RelayHandler.link(ctx.channel(), cf.channel(),
-                    (in, out) -> target.onFinish(System.nanoTime() - start, true));
+            RelayHandler.link(ctx.channel(), cf.channel(), (in, out) -> {
+                target.onFinish(System.nanoTime() - start, true);
+                report(ctx, target, in, out, true);
+            });
         });
+    }
+
+    private void report(ChannelHandlerContext ctx, Endpoint server, long bytesIn, long bytesOut, boolean connected) {
+        listener.observer().sessionDone(new SessionRecord(listener.config().name(),
+                (InetSocketAddress) ctx.channel().remoteAddress(), pool.name(), server == null ? null : server.name(),
+                bytesIn, bytesOut, startMillis, System.nanoTime() - startNanos, connected));
     }
 
     @Override
