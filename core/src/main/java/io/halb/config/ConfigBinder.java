@@ -51,10 +51,11 @@ final class ConfigBinder {
     HalbConfig bind(YamlNode root) {
         if (!(root instanceof YamlNode.Mapping)) {
             b.error(root, "", "expected a mapping at the top level (keys admin, event_loops, listeners, pools, "
-                    + "timeouts, cluster), got " + root.kindName());
+                    + "timeouts, cluster, access_log), got " + root.kindName());
             return null;
         }
-        Fields f = b.fields(root, "", "admin", "event_loops", "listeners", "pools", "timeouts", "cluster");
+        Fields f = b.fields(root, "", "admin", "event_loops", "listeners", "pools", "timeouts", "cluster",
+                "access_log");
         AdminConfig admin = f.optional("admin", this::admin, AdminConfig.defaults());
         Integer eventLoops = f.optional("event_loops", b.integer(), 0);
         List<PoolConfig> poolList = f.required("pools", b.nonEmptyListOf(this::pool, "pool"));
@@ -62,22 +63,50 @@ final class ConfigBinder {
         List<ListenerConfig> listeners = f.required("listeners", b.nonEmptyListOf(this::listener, "listener"));
         Timeouts timeouts = f.optional("timeouts", this::timeouts, Timeouts.DEFAULTS);
         Optional<ClusterConfig> cluster = f.optional("cluster", this::cluster);
+        Optional<AccessLogConfig> accessLog = f.optional("access_log", this::accessLog);
         if (admin != null && admin.bind().port() != 0) {
             binds.add(0, new BindSite(admin.bind(), f.node(), "admin.bind", "admin"));
         }
         checkPoolReferences();
         checkBinds();
-        return f.build(() -> new HalbConfig(source, admin, eventLoops, listeners, poolList, timeouts, cluster));
+        return f.build(() -> new HalbConfig(source, admin, eventLoops, listeners, poolList, timeouts, cluster,
+                accessLog));
     }
 
     private AdminConfig admin(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "bind", "token_file");
+        Fields f = b.fields(node, path, "bind", "token_file", "state_file");
         if (f == null) {
             return null;
         }
         HostPort bind = f.optional("bind", b.hostPort(), AdminConfig.DEFAULT_BIND);
         Optional<Path> tokenFile = f.optional("token_file", b.path());
-        return f.build(() -> new AdminConfig(bind, tokenFile));
+        Optional<Path> stateFile = f.optional("state_file", b.path());
+        // A failed token_file already has its error; asking for one again would mislead.
+        if (!f.failed("bind") && !f.has("token_file") && !AdminConfig.isLoopback(bind.host())) {
+            f.error("bind", "binding a non-loopback address needs token_file: every request must then carry "
+                    + "the bearer token");
+        }
+        return f.build(() -> new AdminConfig(bind, tokenFile, stateFile));
+    }
+
+    private AccessLogConfig accessLog(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "path", "format");
+        if (f == null) {
+            return null;
+        }
+        Optional<Path> logFile = f.required("path", this::logFile);
+        AccessLogConfig.Format format = f.optional("format", b.enumOf(AccessLogConfig.Format.class),
+                AccessLogConfig.Format.COMBINED);
+        return f.build(() -> new AccessLogConfig(logFile, format));
+    }
+
+    /** A file path, or {@code stdout} (empty); null after an error. */
+    private Optional<Path> logFile(YamlNode node, String path) {
+        if (node instanceof YamlNode.Scalar s && !s.isNull() && s.text().equals("stdout")) {
+            return Optional.empty();
+        }
+        Path file = b.path().read(node, path);
+        return file == null ? null : Optional.of(file);
     }
 
     private Timeouts timeouts(YamlNode node, String path) {

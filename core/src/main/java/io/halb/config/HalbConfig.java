@@ -10,6 +10,7 @@ import java.util.Optional;
  *
  * @param source      the file it was read from (for messages and reload), or a label such as {@code <string>}
  * @param eventLoops  event-loop threads; 0 means one per available core
+ * @param accessLog   where to log every request and TCP session; empty = no access log
  */
 public record HalbConfig(
         Path source,
@@ -18,7 +19,8 @@ public record HalbConfig(
         List<ListenerConfig> listeners,
         List<PoolConfig> pools,
         Timeouts timeouts,
-        Optional<ClusterConfig> cluster) {
+        Optional<ClusterConfig> cluster,
+        Optional<AccessLogConfig> accessLog) {
 
     public HalbConfig {
         Objects.requireNonNull(source, "source");
@@ -30,6 +32,13 @@ public record HalbConfig(
         pools = List.copyOf(pools);
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(accessLog, "accessLog");
+    }
+
+    /** Without an access log. */
+    public HalbConfig(Path source, AdminConfig admin, int eventLoops, List<ListenerConfig> listeners,
+            List<PoolConfig> pools, Timeouts timeouts, Optional<ClusterConfig> cluster) {
+        this(source, admin, eventLoops, listeners, pools, timeouts, cluster, Optional.empty());
     }
 
     /** The pool of that name, if any. */
