@@ -46,15 +46,15 @@ final class MetricsPlaneCollector implements MultiCollector {
         GaugeSnapshot.Builder weight = gauge("halb_server_weight",
                 "The server's effective weight, after slow start");
         GaugeSnapshot.Builder inFlight = gauge("halb_server_in_flight",
-                "Requests and sessions on the server now");
+                "Requests (http) or connections (tcp) on the server now");
         GaugeSnapshot.Builder responseTime = gauge("halb_server_response_time_seconds",
-                "Decaying average time from request to response head");
+                "Decaying average time to the response head (http) or of a connection's life (tcp)");
         CounterSnapshot.Builder requests = counter("halb_server_requests",
-                "Requests and sessions given to the server");
+                "Requests (http) or connections (tcp) sent to the server");
         CounterSnapshot.Builder failures = counter("halb_server_failures",
-                "Requests and connections to the server that failed");
+                "Requests (http) or connections (tcp) to the server that failed");
         CounterSnapshot.Builder stateChanges = counter("halb_server_state_changes",
-                "Changes of the server's state");
+                "Changes of the server's state since it was first configured");
         GaugeSnapshot.Builder queued = gauge("halb_pool_queued",
                 "Requests waiting in the pool's queue for a server");
 
