@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
  *                  {@code bind} is not a loopback address)
  * @param stateFile where runtime changes made through the admin API (drain, weight) are kept across
  *                  restarts; empty = they last until the process ends
+ * @param enabled   whether the configuration has an {@code admin:} section: without one there is no
+ *                  admin listener (so two instances, or tests, do not contend for port 9090)
  */
-public record AdminConfig(HostPort bind, Optional<Path> tokenFile, Optional<Path> stateFile) {
+public record AdminConfig(HostPort bind, Optional<Path> tokenFile, Optional<Path> stateFile, boolean enabled) {
 
     public static final HostPort DEFAULT_BIND = new HostPort("127.0.0.1", 9090);
 
@@ -34,13 +36,19 @@ public record AdminConfig(HostPort bind, Optional<Path> tokenFile, Optional<Path
         Objects.requireNonNull(stateFile, "stateFile");
     }
 
-    /** Without a state file: runtime changes last until the process ends. */
-    public AdminConfig(HostPort bind, Optional<Path> tokenFile) {
-        this(bind, tokenFile, Optional.empty());
+    /** An admin listener that runs, as an {@code admin:} section asks. */
+    public AdminConfig(HostPort bind, Optional<Path> tokenFile, Optional<Path> stateFile) {
+        this(bind, tokenFile, stateFile, true);
     }
 
+    /** Without a state file: runtime changes last until the process ends. */
+    public AdminConfig(HostPort bind, Optional<Path> tokenFile) {
+        this(bind, tokenFile, Optional.empty(), true);
+    }
+
+    /** No {@code admin:} section: no admin listener, no API, no dashboard, no state file. */
     public static AdminConfig defaults() {
-        return new AdminConfig(DEFAULT_BIND, Optional.empty(), Optional.empty());
+        return new AdminConfig(DEFAULT_BIND, Optional.empty(), Optional.empty(), false);
     }
 
     /** Whether {@code bind} only accepts local clients: 127.0.0.0/8, {@code ::1} or {@code localhost}. */

@@ -41,6 +41,11 @@ public record HalbConfig(
         this(source, admin, eventLoops, listeners, pools, timeouts, cluster, Optional.empty());
     }
 
+    /** This configuration with other pools (runtime changes from the admin API). */
+    public HalbConfig withPools(List<PoolConfig> pools) {
+        return new HalbConfig(source, admin, eventLoops, listeners, pools, timeouts, cluster, accessLog);
+    }
+
     /** The pool of that name, if any. */
     public Optional<PoolConfig> pool(String name) {
         return pools.stream().filter(p -> p.name().equals(name)).findFirst();

@@ -81,6 +81,12 @@ public record PoolConfig(
         this(name, algorithm, hashKey, persistence, health, agent, retries, servers, Duration.ZERO);
     }
 
+    /** This pool with other servers (runtime changes from the admin API). */
+    public PoolConfig withServers(List<ServerConfig> servers) {
+        return new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers, slowStart,
+                maxQueue, queueTimeout, hashBalanceFactor);
+    }
+
     /** The key the pool's algorithm hashes, if it is a hash algorithm. */
     public Optional<HashKey> effectiveHashKey() {
         return switch (algorithm) {

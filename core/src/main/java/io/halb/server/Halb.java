@@ -1,23 +1,18 @@
 package io.halb.server;
 
+import io.halb.admin.ControlPlane;
+import io.halb.admin.ReloadResult;
 import io.halb.balance.Endpoint;
+import io.halb.config.ConfigError;
+import io.halb.config.ConfigException;
+import io.halb.config.ConfigLoader;
 import io.halb.config.HalbConfig;
 import io.halb.config.ListenerConfig;
 import io.halb.config.Mode;
-import io.halb.config.PoolConfig;
-import io.halb.config.ServerConfig;
-import io.halb.health.AgentCheck;
-import io.halb.health.AgentReport;
-import io.halb.health.AgentReports;
-import io.halb.health.AgentTarget;
-import io.halb.health.HealthChecker;
-import io.halb.health.HealthTarget;
-import io.halb.health.HealthTransition;
-import io.halb.config.HealthConfig;
-import io.halb.proxy.Pool;
-import io.halb.proxy.TrafficObserver;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.Pool;
+import io.halb.proxy.TrafficObserver;
 import io.halb.proxy.Transport;
 import io.halb.proxy.http.HttpFrontendInitializer;
 import io.halb.proxy.tcp.TcpFrontendInitializer;
@@ -31,32 +26,56 @@ import io.netty.util.NettyRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running halb: its listeners bound and serving one configuration snapshot.
+ * A running halb: its listeners bound and serving one configuration snapshot, which a reload
+ * replaces whole.
  *
- * <p>Thread-safety: all methods may be called from any thread except an event loop.
+ * <p>Reload: the new configuration is validated and built into a snapshot (servers that keep their
+ * identity keep their endpoint, so health, load and sticky sessions carry over); listeners whose
+ * bind and mode are unchanged keep their socket and take the new routes for their next request;
+ * new or changed listeners are bound before anything is swapped, so a failure leaves the old
+ * snapshot serving. Connections in flight finish on the snapshot they started with.
+ *
+ * <p>Thread-safety: all methods may be called from any thread except an event loop. Reloads and
+ * runtime changes are serialized by {@link #lock}; the data path reads only volatile snapshots.
  */
 public final class Halb implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Halb.class);
 
+    /** A bound listener and the snapshot its new connections take. */
+    private record Bound(ListenerConfig config, Channel channel, AtomicReference<ListenerSnapshot> current) {}
+
     private final Transport transport;
     private final EventLoopGroup group;
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final Upstreams upstreams;
-    private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
-    private final List<AgentCheck> agentChecks = new ArrayList<>();
-    private final List<HealthChecker> healthCheckers = new ArrayList<>();
-    private volatile Snapshot snapshot;
+    private final Events events = new Events();
+    private final ObserverSwitch observer = new ObserverSwitch();
+    private final long startedMillis = System.currentTimeMillis();
+    private final Object lock = new Object();
+
+    // Guarded by lock.
+    private final Map<String, Bound> listeners = new LinkedHashMap<>();
+    private HalbConfig fileConfig;
+    private RuntimeOverrides overrides = RuntimeOverrides.NONE;
+    private StateFile stateFile;
+    private Checks checks;
     private boolean stopped;
+
+    private volatile Snapshot snapshot;
+    private volatile long configLoadedMillis;
 
     private Halb(HalbConfig config) {
         this.transport = Transport.best();
@@ -69,10 +88,7 @@ public final class Halb implements AutoCloseable {
     public static Halb start(HalbConfig config) throws Exception {
         Halb halb = new Halb(config);
         try {
-            halb.snapshot = Snapshot.build(config, null, halb.group, TrafficObserver.NONE);
-            halb.bindAll();
-            halb.startHealthChecks();
-            halb.startAgentChecks();
+            halb.init(config);
         } catch (Exception e) {
             halb.stop(Duration.ZERO);
             throw e;
@@ -80,108 +96,224 @@ public final class Halb implements AutoCloseable {
         return halb;
     }
 
-    private void bindAll() throws InterruptedException {
-        HalbConfig config = snapshot.config();
-        log.info("transport {}{}", transport.name().toLowerCase(),
-                transport == Transport.EPOLL ? "" : " (epoll unavailable: " + Transport.epollUnavailabilityCause() + ")");
-        for (ListenerConfig lc : config.listeners()) {
-            String name = lc.name();
-            Channel ch = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, lc.mode() == Mode.TCP)
-                    .childHandler(initializer(lc, () -> snapshot.listeners().get(name)))
-                    .bind(lc.bind().host(), lc.bind().port())
-                    .sync()
-                    .channel();
-            serverChannels.put(name, ch);
-            log.info("listener {} ({}) on {} -> pool {}", name, lc.mode().name().toLowerCase(), ch.localAddress(), lc.pool());
+    private void init(HalbConfig config) throws Exception {
+        synchronized (lock) {
+            log.info("transport {}{}", transport.name().toLowerCase(),
+                    transport == Transport.EPOLL ? "" : " (epoll unavailable: " + Transport.epollUnavailabilityCause() + ")");
+            if (config.admin().stateFile().isPresent()) {
+                stateFile = new StateFile(config.admin().stateFile().get());
+                overrides = stateFile.load();
+            }
+            fileConfig = config;
+            Snapshot s = build(config, null);
+            snapshot = s;
+            configLoadedMillis = System.currentTimeMillis();
+            for (ListenerConfig lc : s.config().listeners()) {
+                listeners.put(lc.name(), bind(lc, s.listeners().get(lc.name())));
+            }
+            checks = Checks.start(s, () -> snapshot, group, transport, events);
         }
     }
 
-    /** Checks every server of the pools that have {@code health:}; verdicts go to the endpoints. */
-    private void startHealthChecks() {
-        for (PoolConfig pc : snapshot.config().pools()) {
-            if (pc.health().type() == HealthConfig.Type.NONE) {
-                continue;
-            }
-            List<HealthTarget> targets = new ArrayList<>();
-            for (Endpoint e : snapshot.pools().get(pc.name()).endpoints()) {
-                targets.add(new HealthTarget(pc.name(), e.name(), e.socketAddress()));
-            }
-            healthCheckers.add(HealthChecker.start(group, transport, targets, pc.health(), this::onHealthTransition));
-        }
+    /** The configuration as loaded, with the runtime changes applied, built into a snapshot. */
+    private Snapshot build(HalbConfig config, Snapshot previous) throws UnknownHostException {
+        HalbConfig effective = config.withPools(overrides.applyServers(config));
+        Snapshot s = Snapshot.build(effective, previous, group, observer);
+        overrides.applyStates(s.pools());
+        return s;
     }
 
-    /** A server passed {@code rise} or failed {@code fall} checks; on an event loop, never blocks. */
-    private void onHealthTransition(HealthTransition t) {
-        Pool pool = snapshot.pools().get(t.pool());
-        if (pool == null) {
-            return;
-        }
-        for (Endpoint e : pool.endpoints()) {
-            if (e.name().equals(t.server())) {
-                if (t.up()) {
-                    pool.checksPassed(e);
-                } else {
-                    pool.checksFailed(e);
-                }
-            }
-        }
+    private Bound bind(ListenerConfig lc, ListenerSnapshot first) throws InterruptedException {
+        AtomicReference<ListenerSnapshot> current = new AtomicReference<>(first);
+        Channel ch = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, lc.mode() == Mode.TCP)
+                .childHandler(initializer(lc, current))
+                .bind(lc.bind().host(), lc.bind().port())
+                .sync()
+                .channel();
+        log.info("listener {} ({}) on {} -> pool {}", lc.name(), lc.mode().name().toLowerCase(), ch.localAddress(), lc.pool());
+        return new Bound(lc, ch, current);
     }
 
-    /** Polls the resource agent of every server of the pools that have {@code agent:}. */
-    private void startAgentChecks() {
-        for (PoolConfig pc : snapshot.config().pools()) {
-            if (pc.agent().isEmpty()) {
-                continue;
-            }
-            List<AgentTarget> targets = new ArrayList<>();
-            for (Endpoint e : snapshot.pools().get(pc.name()).endpoints()) {
-                targets.add(AgentTarget.of(pc.name(), e.name(), e.socketAddress(), pc.agent().get().port()));
-            }
-            agentChecks.add(AgentCheck.start(group, transport, targets, pc.agent().get().interval(), this::onAgentReport));
-        }
-    }
-
-    /** Applies an agent's report to the server in the current snapshot; on an event loop, never blocks. */
-    private void onAgentReport(AgentReport report) {
-        Pool pool = snapshot.pools().get(report.target().pool());
-        if (pool == null) {
-            return;
-        }
-        for (ServerConfig sc : pool.config().servers()) {
-            if (sc.name().equals(report.target().server())) {
-                for (Endpoint e : pool.endpoints()) {
-                    if (e.name().equals(sc.name())) {
-                        AgentReports.apply(report, e, sc.weight());
-                    }
-                }
-            }
-        }
-    }
-
-    private ChannelInitializer<Channel> initializer(ListenerConfig lc, java.util.function.Supplier<ListenerSnapshot> current) {
+    private ChannelInitializer<Channel> initializer(ListenerConfig lc, AtomicReference<ListenerSnapshot> current) {
         return switch (lc.mode()) {
-            case HTTP -> new HttpFrontendInitializer(current, upstreams, tracker);
-            case TCP -> new TcpFrontendInitializer(current, upstreams, tracker);
+            case HTTP -> new HttpFrontendInitializer(current::get, upstreams, tracker);
+            case TCP -> new TcpFrontendInitializer(current::get, upstreams, tracker);
         };
+    }
+
+    /** Reads the configuration file again and applies it; an invalid file changes nothing. */
+    public ReloadResult reloadFromFile() {
+        HalbConfig next;
+        synchronized (lock) {
+            try {
+                next = ConfigLoader.load(fileConfig.source());
+            } catch (ConfigException e) {
+                List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+                log.warn("reload refused: {} error(s) in {}; still serving the previous configuration",
+                        errors.size(), fileConfig.source());
+                errors.forEach(err -> log.warn("  {}", err));
+                events.publish("reload", "", "", "refused: " + errors.get(0));
+                return new ReloadResult(false, errors, List.of());
+            }
+        }
+        return reload(next);
+    }
+
+    /**
+     * Applies a new configuration: validate, build, bind what is new, swap. Nothing changes when
+     * any step fails.
+     */
+    public ReloadResult reload(HalbConfig next) {
+        synchronized (lock) {
+            if (stopped) {
+                return new ReloadResult(false, List.of("halb is stopping"), List.of());
+            }
+            List<String> refused = FeatureGate.check(next).errors();
+            if (!refused.isEmpty()) {
+                return refuse(refused);
+            }
+            ReloadResult result = apply(next);
+            if (result.applied()) {
+                log.info("reloaded {}: {}", next.source(), result.changes().isEmpty() ? "no change" : String.join("; ", result.changes()));
+                events.publish("reload", "", "", result.changes().isEmpty() ? "no change" : String.join("; ", result.changes()));
+            }
+            return result;
+        }
+    }
+
+    private ReloadResult refuse(List<String> errors) {
+        log.warn("reload refused, still serving the previous configuration: {}", String.join("; ", errors));
+        events.publish("reload", "", "", "refused: " + errors.get(0));
+        return new ReloadResult(false, errors, List.of());
+    }
+
+    /** Builds and swaps in {@code next} with the current runtime changes. Holds the lock. */
+    private ReloadResult apply(HalbConfig next) {
+        Snapshot old = snapshot;
+        Snapshot built;
+        try {
+            built = build(next, old);
+        } catch (UnknownHostException | IllegalArgumentException e) {
+            return refuse(List.of(next.source() + ": " + e.getMessage()));
+        }
+        List<String> changes = Changes.between(old, built);
+        // Bind new and changed listeners first: a port in use must leave everything as it was.
+        Map<String, Bound> fresh = new LinkedHashMap<>();
+        for (ListenerConfig lc : built.config().listeners()) {
+            Bound existing = listeners.get(lc.name());
+            if (existing == null || !sameSocket(existing.config(), lc)) {
+                try {
+                    fresh.put(lc.name(), bind(lc, built.listeners().get(lc.name())));
+                } catch (Exception e) {
+                    fresh.values().forEach(b -> b.channel().close());
+                    return refuse(List.of("listeners." + lc.name() + ": cannot bind " + lc.bind() + ": " + e.getMessage()));
+                }
+            }
+        }
+        for (Map.Entry<String, Bound> e : new ArrayList<>(listeners.entrySet())) {
+            String name = e.getKey();
+            if (!built.listeners().containsKey(name) || fresh.containsKey(name)) {
+                // Connections already accepted finish on the snapshot they hold.
+                e.getValue().channel().close();
+                listeners.remove(name);
+            } else {
+                e.getValue().current().set(built.listeners().get(name));
+            }
+        }
+        listeners.putAll(fresh);
+        snapshot = built;
+        fileConfig = next;
+        configLoadedMillis = System.currentTimeMillis();
+        checks.close();
+        checks = Checks.start(built, () -> snapshot, group, transport, events);
+        return new ReloadResult(true, List.of(), changes);
+    }
+
+    private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
+        return a.bind().equals(b.bind()) && a.mode() == b.mode();
+    }
+
+    /** Changes the runtime overrides, keeps them in the state file, and rebuilds if servers changed. Holds the lock. */
+    void changeOverrides(RuntimeOverrides next, boolean serversChanged) throws IOException {
+        synchronized (lock) {
+            if (stateFile != null) {
+                stateFile.save(next);
+            }
+            overrides = next;
+            if (serversChanged) {
+                ReloadResult r = apply(fileConfig);
+                if (!r.applied()) {
+                    throw new IllegalArgumentException(String.join("; ", r.errors()));
+                }
+            }
+        }
+    }
+
+    RuntimeOverrides overrides() {
+        synchronized (lock) {
+            return overrides;
+        }
+    }
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    Events events() {
+        return events;
+    }
+
+    Checks checks() {
+        synchronized (lock) {
+            return checks;
+        }
+    }
+
+    long startedMillis() {
+        return startedMillis;
+    }
+
+    long configLoadedMillis() {
+        return configLoadedMillis;
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    int eventLoops() {
+        return snapshot.config().eventLoops() > 0 ? snapshot.config().eventLoops() : NettyRuntime.availableProcessors();
+    }
+
+    /** Replaces the observers told of every request and session (metrics, access log). */
+    void observe(TrafficObserver next) {
+        observer.set(next);
+    }
+
+    /** What the admin API may read and change of this instance. */
+    public ControlPlane controlPlane() {
+        return new AdminPlane(this);
     }
 
     /** The bound address of a listener (port 0 in the configuration is resolved here). */
     public InetSocketAddress address(String listener) {
-        Channel ch = serverChannels.get(listener);
-        if (ch == null) {
-            throw new IllegalArgumentException("listener: '" + listener + "' (expected one of " + serverChannels.keySet() + ")");
+        synchronized (lock) {
+            Bound b = listeners.get(listener);
+            if (b == null) {
+                throw new IllegalArgumentException("listener: '" + listener + "' (expected one of " + listeners.keySet() + ")");
+            }
+            return (InetSocketAddress) b.channel().localAddress();
         }
-        return (InetSocketAddress) ch.localAddress();
     }
 
-    /** The configuration being served. */
+    /** The configuration being served (with runtime changes applied). */
     public HalbConfig config() {
         return snapshot.config();
     }
@@ -191,7 +323,7 @@ public final class Halb implements AutoCloseable {
         return tracker;
     }
 
-    /** The endpoints of a pool, by server name, as balancers see them. */
+    /** The endpoints of a pool, as balancers see them. */
     public List<Endpoint> endpoints(String pool) {
         Pool p = snapshot.pools().get(pool);
         return p == null ? List.of() : p.endpoints();
@@ -207,18 +339,19 @@ public final class Halb implements AutoCloseable {
      * Stops gracefully: stops accepting, lets in-flight requests finish within {@code grace}, then
      * closes every connection and releases the event loops. Returns when everything is closed.
      */
-    public synchronized void stop(Duration grace) {
-        if (stopped) {
-            return;
+    public void stop(Duration grace) {
+        List<Channel> closing = new ArrayList<>();
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            if (checks != null) {
+                checks.close();
+            }
+            // Kept (closed) so address() still names where a listener was.
+            listeners.values().forEach(b -> closing.add(b.channel()));
         }
-        stopped = true;
-        for (AgentCheck check : agentChecks) {
-            check.close();
-        }
-        for (HealthChecker checker : healthCheckers) {
-            checker.close();
-        }
-        List<Channel> closing = new ArrayList<>(serverChannels.values());
         for (Channel ch : closing) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
