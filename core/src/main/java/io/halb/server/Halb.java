@@ -1,6 +1,9 @@
 package io.halb.server;
 
+import io.halb.admin.AccessLog;
 import io.halb.admin.ControlPlane;
+import io.halb.admin.Metrics;
+import io.halb.config.AccessLogConfig;
 import io.halb.admin.ReloadResult;
 import io.halb.balance.Endpoint;
 import io.halb.config.ConfigError;
@@ -72,6 +75,8 @@ public final class Halb implements AutoCloseable {
     private RuntimeOverrides overrides = RuntimeOverrides.NONE;
     private StateFile stateFile;
     private Checks checks;
+    private Metrics metrics;
+    private AccessLog accessLog;
     private boolean stopped;
 
     private volatile Snapshot snapshot;
@@ -105,6 +110,8 @@ public final class Halb implements AutoCloseable {
                 overrides = stateFile.load();
             }
             fileConfig = config;
+            metrics = new Metrics(controlPlane());
+            openAccessLog(config.accessLog());
             Snapshot s = build(config, null);
             snapshot = s;
             configLoadedMillis = System.currentTimeMillis();
@@ -228,12 +235,47 @@ public final class Halb implements AutoCloseable {
             }
         }
         listeners.putAll(fresh);
+        if (!next.accessLog().equals(fileConfig.accessLog())) {
+            try {
+                openAccessLog(next.accessLog());
+            } catch (IOException e) {
+                log.warn("access log: {}; keeping the previous one", e.getMessage());
+            }
+        }
         snapshot = built;
         fileConfig = next;
         configLoadedMillis = System.currentTimeMillis();
         checks.close();
         checks = Checks.start(built, () -> snapshot, group, transport, events);
         return new ReloadResult(true, List.of(), changes);
+    }
+
+    /** Opens the configured access log (closing the previous one) and points the observers at it. Holds the lock. */
+    private void openAccessLog(java.util.Optional<AccessLogConfig> config) throws IOException {
+        AccessLog previous = accessLog;
+        accessLog = config.isPresent() ? AccessLog.open(config.get()) : null;
+        observer.set(accessLog == null ? metrics : TrafficObserver.of(List.of(metrics, accessLog)));
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    /** Reopens the access log file (after log rotation moved it away: SIGUSR1). */
+    public void reopenLogs() {
+        synchronized (lock) {
+            if (accessLog != null) {
+                try {
+                    accessLog.reopen();
+                } catch (IOException e) {
+                    log.warn("access log: cannot reopen: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The Prometheus text exposition of this instance's metrics; reads JMX and /proc: not on an event loop. */
+    public String scrapeMetrics() {
+        return metrics.scrape();
     }
 
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
@@ -349,6 +391,7 @@ public final class Halb implements AutoCloseable {
             if (checks != null) {
                 checks.close();
             }
+
             // Kept (closed) so address() still names where a listener was.
             listeners.values().forEach(b -> closing.add(b.channel()));
         }
@@ -371,6 +414,12 @@ public final class Halb implements AutoCloseable {
         }
         tracker.closeAll().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        synchronized (lock) {
+            // Last: the requests that finished during the grace period are logged too.
+            if (accessLog != null) {
+                accessLog.close();
+            }
+        }
     }
 
     /** Stops at once: {@code stop(Duration.ZERO)}. */
