@@ -36,8 +36,11 @@ final class RunCommand implements Callable<Integer> {
             log.error("cannot start: {}", e.toString());
             return 1;
         }
-        log.info("halb ready ({})", config);
-        StopSignals.awaitStop();
+        log.info("halb ready ({}); SIGHUP reloads it, SIGUSR1 reopens the access log", config);
+        StopSignals.awaitStop(() -> {
+            log.info("SIGHUP: reloading {}", config);
+            halb.reloadFromFile();
+        }, halb::reopenLogs);
         log.info("stopping: finishing in-flight requests (up to {} ms)", cfg.timeouts().shutdown().toMillis());
         halb.stop(cfg.timeouts().shutdown());
         log.info("stopped");
