@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,9 @@ import java.util.function.Supplier;
  *
  * <p>Nothing here waits: control-plane calls run on the single {@code halb-admin} thread, metrics and
  * files on {@code halb-admin-io}, and each hops back to this channel's event loop with its answer.
- * The channel reads with autoRead off and a {@code FlowControlHandler} in front, so the next request
- * is read only once the previous one is answered and answers go out in order.
+ * The channel reads with autoRead off: the next read is asked for once the previous request is
+ * answered, so answers go out in order. Requests a client pipelined into one read wait here, a few at
+ * most.
  *
  * <p>Thread-safety: one instance per channel; its fields are confined to the channel's event loop.
  */
@@ -49,6 +51,8 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     private static final String JSON = "application/json; charset=utf-8";
     private static final String API = "/api/v1/";
     private static final byte[] NO_BODY = new byte[0];
+    /** Pipelined requests kept while one is answered; a client that sends more is closed. */
+    private static final int MAX_PIPELINED = 16;
 
     /** What every connection of one admin server shares. Thread-safe. */
     record Shared(AdminServerAccess access, JsonApi api, Json json, AdminServerFiles files, ControlPlane plane,
@@ -61,6 +65,7 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     private boolean http10;
     private boolean inFlight;
     private SseStream events;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
 
     AdminHandler(Shared shared) {
         this.shared = shared;
@@ -74,12 +79,55 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest) || events != null || inFlight) {
+        if (!(msg instanceof FullHttpRequest) || events != null) {
             // After an event stream began, the client has nothing more to ask on this connection.
             ReferenceCountUtil.release(msg);
             return;
         }
         FullHttpRequest request = (FullHttpRequest) msg;
+        if (inFlight) {
+            // Released when answered (answerNext) or when the channel closes (channelInactive).
+            waiting.add(request);
+            if (waiting.size() > MAX_PIPELINED) {
+                log.debug("admin: closing {}: more than {} pipelined requests", ctx.channel().remoteAddress(), MAX_PIPELINED);
+                ctx.close();
+            }
+            return;
+        }
+        answer(ctx, request);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // A read that brought no whole request (or only part of one) asks for the rest.
+        if (!inFlight && events == null && waiting.isEmpty()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (FullHttpRequest r; (r = waiting.poll()) != null; ) {
+            r.release();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /** Answers the next pipelined request, or reads for one. Event loop. */
+    private void answerNext(ChannelHandlerContext ctx) {
+        if (inFlight || events != null || !ctx.channel().isActive()) {
+            return;
+        }
+        FullHttpRequest next = waiting.poll();
+        if (next == null) {
+            ctx.read();
+        } else {
+            answer(ctx, next);
+        }
+    }
+
+    private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
         try {
             inFlight = true;
             keepAlive = HttpUtil.isKeepAlive(request);
@@ -270,7 +318,8 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
             if (close || !f.isSuccess()) {
                 f.channel().close();
             } else {
-                ctx.read();
+                // A task of its own: answering a pipelined request here would nest one send in another.
+                ctx.executor().execute(() -> answerNext(ctx));
             }
         });
     }

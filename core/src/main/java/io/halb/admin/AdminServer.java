@@ -10,7 +10,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -81,20 +80,24 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host,
                                     int port, Optional<String> token, ControlPlane plane,
                                     Supplier<String> metricsScrape) {
-        return start(group, channelType, host, port, token, plane, metricsScrape, PING_INTERVAL);
+        return start(group, channelType, host, port, token, plane, metricsScrape, PING_INTERVAL,
+                AdminServer.class.getClassLoader());
     }
 
-    /** As above, with the event streams' ping interval (tests shorten it). */
+    /**
+     * As above, with the event streams' ping interval and where the dashboard's files are looked up
+     * (tests shorten the one and bring their own files).
+     */
     static AdminServer start(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host, int port,
                              Optional<String> token, ControlPlane plane, Supplier<String> metricsScrape,
-                             Duration pingInterval) {
+                             Duration pingInterval, ClassLoader dashboardFiles) {
         Objects.requireNonNull(plane, "plane");
         Objects.requireNonNull(metricsScrape, "metricsScrape");
         ExecutorService planeExecutor = singleThread("halb-admin");
         ExecutorService ioExecutor = singleThread("halb-admin-io");
         Json json = new Json();
         AdminHandler.Shared shared = new AdminHandler.Shared(new AdminServerAccess(token), new JsonApi(plane, json), json,
-                new AdminServerFiles(AdminServer.class.getClassLoader()), plane, metricsScrape, planeExecutor,
+                new AdminServerFiles(dashboardFiles), plane, metricsScrape, planeExecutor,
                 ioExecutor, pingInterval);
         ChannelGroup channels = new DefaultChannelGroup("halb-admin", GlobalEventExecutor.INSTANCE);
         Channel serverChannel;
@@ -113,7 +116,6 @@ public final class AdminServer implements AutoCloseable {
                                     .addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast("one-at-a-time", new FlowControlHandler())
                                     .addLast("admin", new AdminHandler(shared));
                         }
                     })
