@@ -51,7 +51,7 @@ public final class AdminServer implements AutoCloseable {
     /** A connection with no request and no event stream for this long is closed. */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Requests that may wait for each admin thread; more are answered 503. */
-    private static final int MAX_WAITING = 64;
+    static final int MAX_WAITING = 64;
 
     private final Channel serverChannel;
     private final ChannelGroup channels;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.halb.config.ServerConfig;
 import io.halb.proxy.Transport;
+import io.halb.testing.RawClient;
+import io.halb.testing.RawResponse;
 import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -298,6 +301,44 @@ class AdminServerIntegrationTest {
         assertThat(admin.get("/api/v1/status").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        try (RawClient c = RawClient.connect(admin.server.address())) {
+            // A control-plane call, an answer from the event loop, a file lookup, another plane call.
+            c.write(RawClient.get("127.0.0.1", "/api/v1/status") + RawClient.get("127.0.0.1", "/nope")
+                    + RawClient.get("127.0.0.1", "/dashboard/no-such.js") + RawClient.get("127.0.0.1", "/api/v1/pools/api"));
+
+            RawResponse status = c.readResponse();
+            assertThat(status.status()).isEqualTo(200);
+            assertThat(status.bodyText()).contains("\"version\":\"0.1.0-test\"");
+            assertThat(c.readResponse().bodyText()).contains("no such path: /nope");
+            assertThat(c.readResponse().bodyText()).contains("no such dashboard file");
+            RawResponse pool = c.readResponse();
+            assertThat(pool.status()).isEqualTo(200);
+            assertThat(pool.bodyText()).contains("\"name\":\"api\"");
+        }
+    }
+
+    @Test
+    void anHttp10RequestIsAnsweredAndTheConnectionClosed() throws Exception {
+        try (RawClient c = RawClient.connect(admin.server.address())) {
+            String response = new String(c.write("GET /api/v1/listeners HTTP/1.0\r\n\r\n").readUntilClose(),
+                    StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("connection: close")
+                    .contains("\"bind\":\"127.0.0.1:8080\"");
+        }
+    }
+
+    @Test
+    void aMalformedRequestIsABadRequestAndTheConnectionClosed() throws Exception {
+        try (RawClient c = RawClient.connect(admin.server.address())) {
+            String response = new String(c.write("GET /api/v1/status HTTP/1.1\r\nHost 127.0.0.1\r\nContent-Length: x\r\n\r\n")
+                    .readUntilClose(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 400 Bad Request").contains("malformed request");
+        }
+        assertThat(admin.plane.threads).isEmpty();
+    }
+
     private void assertBadRequest(String method, String path, String body, String message) throws Exception {
         HttpResponse<String> r = admin.send(method, path, body);
         assertThat(r.statusCode()).as(method + " " + path + " " + body).isEqualTo(400);
@@ -382,6 +423,8 @@ class AdminServerIntegrationTest {
         /** Every call sleeps this long after counting down {@link #entered}: a plane busy writing a file. */
         volatile Duration slowness = Duration.ZERO;
         final CountDownLatch entered = new CountDownLatch(1);
+        /** When set, every call waits (up to 20 s) for it to open: a plane stuck in a long reload. */
+        volatile CountDownLatch gate;
 
         /** Guarded by this. */
         private final Map<String, List<ServerView>> pools = new LinkedHashMap<>();
@@ -419,6 +462,14 @@ class AdminServerIntegrationTest {
         private void enter() {
             threads.add(Thread.currentThread().getName());
             entered.countDown();
+            CountDownLatch g = gate;
+            if (g != null) {
+                try {
+                    g.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (!slowness.isZero()) {
                 try {
                     Thread.sleep(slowness.toMillis());
