@@ -61,11 +61,12 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     private final Shared shared;
 
     // Event loop only.
+    /** Requests read while another is answered; each is released when answered or on close. */
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean keepAlive;
     private boolean http10;
     private boolean inFlight;
     private SseStream events;
-    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
 
     AdminHandler(Shared shared) {
         this.shared = shared;
