@@ -10,6 +10,7 @@
 (() => {
   const API = '/api/v1';
   const POLL_MILLIS = 1000;
+  const REQUEST_TIMEOUT_MILLIS = 5000;
   const SAMPLES = 60;
   const MAX_EVENTS = 50;
   const TOKEN_KEY = 'halb.adminToken';
@@ -41,11 +42,23 @@
   async function api(path, options = {}) {
     const headers = Object.assign({ Accept: 'application/json' }, options.headers);
     if (token) headers.Authorization = 'Bearer ' + token;
-    const res = await fetch(API + path, Object.assign({}, options, { headers, cache: 'no-store' }));
+    // A request that never answers must not freeze the page: the next poll tries again.
+    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MILLIS);
+    const res = await fetch(API + path, Object.assign({}, options, { headers, cache: 'no-store', signal }));
     if (res.status === 401) throw new Unauthorized(await errorText(res), !!headers.Authorization);
     if (!res.ok) throw new Error(`${res.status} ${await errorText(res)}`);
     const type = res.headers.get('Content-Type') || '';
-    return type.includes('json') ? res.json() : res.text();
+    return type.includes('json') ? camel(await res.json()) : res.text();
+  }
+
+  // The API writes snake_case names (base_weight, response_millis), like the configuration file;
+  // the page reads camelCase, so it works with either.
+  function camel(value) {
+    if (Array.isArray(value)) return value.map(camel);
+    if (value === null || typeof value !== 'object') return value;
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k.replace(/_([a-z0-9])/g, (m, c) => c.toUpperCase())] = camel(v);
+    return out;
   }
 
   async function errorText(res) {
@@ -220,8 +233,8 @@
             el('th', { scope: 'col' }, 'State'),
             el('th', { scope: 'col', class: 'num' }, 'Weight'),
             el('th', { scope: 'col', class: 'num' }, 'In flight'),
-            el('th', { scope: 'col', class: 'num' }, 'Requests/s'),
-            el('th', { scope: 'col', class: 'num' }, 'Latency'),
+            el('th', { scope: 'col', class: 'spark-head' }, 'Requests/s'),
+            el('th', { scope: 'col', class: 'spark-head' }, 'Latency'),
             el('th', { scope: 'col', class: 'num' }, 'Errors'),
             el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Actions')))),
           body)));
@@ -272,12 +285,12 @@
         el('span', { class: 'badge', 'data-testid': 'state-' + key }),
         el('span', { class: 'flags' }),
         el('span', { class: 'check' })),
-      el('td', { class: 'num weight' }),
+      el('td', { class: 'num weight' }, el('span', { class: 'value' }), el('span', { class: 'ramp' })),
       el('td', { class: 'num inflight' }),
-      el('td', { class: 'num spark-cell' }, el('span', { class: 'value rps' }),
-        el('canvas', { class: 'spark spark-rps', width: 96, height: 24, 'aria-hidden': 'true' })),
-      el('td', { class: 'num spark-cell' }, el('span', { class: 'value latency' }),
-        el('canvas', { class: 'spark spark-latency', width: 96, height: 24, 'aria-hidden': 'true' })),
+      el('td', { class: 'spark-cell' }, el('span', { class: 'value rps' }),
+        el('canvas', { class: 'spark spark-rps', width: 80, height: 24, 'aria-hidden': 'true' })),
+      el('td', { class: 'spark-cell' }, el('span', { class: 'value latency' }),
+        el('canvas', { class: 'spark spark-latency', width: 80, height: 24, 'aria-hidden': 'true' })),
       el('td', { class: 'num errors' }),
       el('td', {}, buttons));
   }
@@ -301,7 +314,7 @@
     row.dataset.adminState = s.adminState;
     row.classList.toggle('is-backup', !!s.backup);
 
-    setText(row.querySelector('.address'), s.address + (s.backup ? ' · backup' : ''));
+    setText(row.querySelector('.address'), s.address);
 
     const badge = row.querySelector('.badge');
     badge.dataset.state = s.state;
@@ -326,10 +339,9 @@
     setText(row.querySelector('.check'), !s.healthy && s.lastCheck ? s.lastCheck : '');
 
     const weight = row.querySelector('.weight');
-    let w = String(s.weight);
-    if (s.rampPercent > 0 && s.rampPercent < 100) w = `${s.weight} of ${s.baseWeight} · warming ${s.rampPercent}%`;
-    else if (s.weight !== s.baseWeight) w = `${s.weight} of ${s.baseWeight}`;
-    setText(weight, w);
+    const warming = s.rampPercent > 0 && s.rampPercent < 100;
+    setText(weight.querySelector('.value'), s.weight === s.baseWeight ? String(s.weight) : `${s.weight} of ${s.baseWeight}`);
+    setText(weight.querySelector('.ramp'), warming ? `warming ${s.rampPercent}%` : '');
 
     setText(row.querySelector('.inflight'),
       number.format(s.inFlight) + (s.maxConnections > 0 ? ' / ' + number.format(s.maxConnections) : ''));
@@ -361,7 +373,7 @@
 
   function sparkline(canvas, values, kind) {
     const ratio = window.devicePixelRatio || 1;
-    const cssWidth = canvas.clientWidth || 96;
+    const cssWidth = canvas.clientWidth || 80;
     const cssHeight = canvas.clientHeight || 24;
     if (canvas.width !== Math.round(cssWidth * ratio)) {
       canvas.width = Math.round(cssWidth * ratio);
@@ -493,7 +505,7 @@
     if (data.length) {
       let event;
       try {
-        event = JSON.parse(data.join('\n'));
+        event = camel(JSON.parse(data.join('\n')));
       } catch (e) {
         event = { type, detail: data.join('\n') };
       }
@@ -506,7 +518,7 @@
   function logEvent(e) {
     const list = $('events');
     const time = new Date(e.timeMillis || Date.now());
-    const subject = [e.pool, e.server].filter(Boolean).join('/');
+    const subject = [e.pool, e.server].filter(Boolean).join('/') || (e.type || '').replace(/_/g, ' ');
     const item = el('li', { 'data-type': e.type || 'message' },
       el('time', { datetime: time.toISOString() }, clock(time)),
       ' ',
