@@ -1,6 +1,7 @@
 package io.halb.server;
 
 import io.halb.admin.AccessLog;
+import io.halb.admin.AdminServer;
 import io.halb.admin.ControlPlane;
 import io.halb.admin.Metrics;
 import io.halb.config.AccessLogConfig;
@@ -77,6 +78,7 @@ public final class Halb implements AutoCloseable {
     private Checks checks;
     private Metrics metrics;
     private AccessLog accessLog;
+    private AdminServer admin;
     private boolean stopped;
 
     private volatile Snapshot snapshot;
@@ -119,6 +121,24 @@ public final class Halb implements AutoCloseable {
                 listeners.put(lc.name(), bind(lc, s.listeners().get(lc.name())));
             }
             checks = Checks.start(s, () -> snapshot, group, transport, events);
+            if (config.admin().enabled()) {
+                admin = AdminServer.start(group, transport.serverChannel(), config.admin().bind().host(),
+                        config.admin().bind().port(), config.admin().readToken(), controlPlane(), this::scrapeMetrics);
+                log.info("admin on {}: dashboard http://{}/dashboard/, API /api/v1, metrics /metrics{}",
+                        admin.address(), hostPort(admin.address()), config.admin().tokenFile().isPresent() ? " (bearer token required)" : "");
+            }
+        }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** The admin listener's bound address, if the configuration has {@code admin:}. */
+    public java.util.Optional<InetSocketAddress> adminAddress() {
+        synchronized (lock) {
+            return admin == null ? java.util.Optional.empty() : java.util.Optional.of(admin.address());
         }
     }
 
