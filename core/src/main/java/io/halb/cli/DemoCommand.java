@@ -60,15 +60,18 @@ final class DemoCommand implements Callable<Integer> {
 
                     halb demo is running: 127.0.0.1:%1$d in front of three backends
                       demo-1 127.0.0.1:%2$d, demo-2 127.0.0.1:%3$d, demo-3 127.0.0.1:%4$d (answers 150 ms later)
+                    Dashboard: http://127.0.0.1:%5$d/dashboard/   API: http://127.0.0.1:%5$d/api/v1/pools   metrics: /metrics
 
                     Try:
                       curl http://127.0.0.1:%1$d/                     # answered in turn by demo-1, demo-2, demo-3
                       for i in $(seq 6); do curl -s http://127.0.0.1:%1$d/; done
                       curl -i http://127.0.0.1:%1$d/api/                # the /api/ route: the weighted pool (3:1)
                       curl -s -o /dev/null -w '%%{time_total}s\\n' http://127.0.0.1:%1$d/
+                      curl -X PUT -d '{"state":"drain"}' http://127.0.0.1:%5$d/api/v1/pools/demo/servers/demo-1/state
+                                                                        # drain demo-1: the next requests skip it
 
                     Ctrl-C stops it.
-                    """, port, backendPort, backendPort + 1, backendPort + 2);
+                    """, port, backendPort, backendPort + 1, backendPort + 2, adminPort);
             out.flush();
             StopSignals.awaitStop();
             return 0;
@@ -96,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
                 pools:
                   - name: demo
                     algorithm: round_robin
+                    health: {type: http, path: /healthz, interval: 1s, timeout: 500ms}
                     servers:
                       - {name: demo-1, address: 127.0.0.1:%2$d}
                       - {name: demo-2, address: 127.0.0.1:%3$d}
