@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.halb.config.ServerConfig;
 import io.halb.proxy.Transport;
+import io.halb.testing.ClientLoad;
+import io.halb.testing.HalbFixture;
+import io.halb.testing.TestBackend;
 import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +51,9 @@ import static org.awaitility.Awaitility.await;
  * in CI ({@code CI=true}), where it fails.
  *
  * <p>The page's behaviour (state badges, buttons, the token form, live events) is tested against
- * {@link AdminServer} over an in-memory control plane, whose changes the test controls exactly.
+ * {@link AdminServer} over an in-memory control plane, whose changes the test controls exactly; one
+ * test runs a real halb with real backends under load, kills one, and leaves a screenshot of the page
+ * in {@code core/target/dashboard.png}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardBrowserTest {
@@ -122,13 +127,68 @@ class DashboardBrowserTest {
     // ------------------------------------------------------------------------------------ tests
 
     @Test
+    void aKilledBackendTurnsRedAndDrainWorksThroughARealHalb() throws Exception {
+        TestBackend b1 = closeLater(TestBackend.start("b1"));
+        TestBackend b2 = closeLater(TestBackend.start("b2"));
+        TestBackend b3 = closeLater(TestBackend.builder("b3").delay(Duration.ofMillis(20)).start());
+        HalbFixture halb = closeLater(HalbFixture.start("""
+                event_loops: 2
+                admin: {bind: "127.0.0.1:0"}
+                listeners:
+                  - {name: web, bind: "127.0.0.1:0", mode: http, pool: web}
+                pools:
+                  - name: web
+                    algorithm: round_robin
+                    health: {type: http, path: /healthz, interval: 200ms, timeout: 100ms, rise: 2, fall: 2}
+                    retries: 2
+                    servers:
+                      - {name: b1, address: "{{b1}}", weight: 2}
+                      - {name: b2, address: "{{b2}}"}
+                      - {name: b3, address: "{{b3}}"}
+                timeouts: {connect: 1s, header_read: 10s, client_idle: 30s, server: 10s, upstream_idle: 30s, shutdown: 1s}
+                """, Map.of("b1", b1, "b2", b2, "b3", b3)));
+        ClientLoad load = closeLater(ClientLoad.start(halb.address("web"), 2, Duration.ofMillis(5), ClientLoad::get));
+        InetSocketAddress admin = halb.halb().adminAddress().orElseThrow();
+
+        browser.get(page(admin));
+        for (String server : List.of("b1", "b2", "b3")) {
+            awaitState("web", server, "up");
+        }
+
+        long killed = System.nanoTime();
+        closeAfterEach.remove(b2);
+        b2.close();
+
+        // Two failed checks 200 ms apart, plus the first check's jitter: well within a few seconds.
+        awaitState("web", "b2", "down");
+        System.out.printf("DASHBOARD b2 shown down %d ms after it was killed%n", (System.nanoTime() - killed) / 1_000_000);
+        assertThat(row("web", "b2").getText()).contains("checks failing");
+        await().atMost(QUICKLY).ignoreException(StaleElementReferenceException.class).untilAsserted(() ->
+                assertThat(text("event-log")).contains("web/b2"));
+
+        button("drain", "web", "b3").click();
+
+        awaitState("web", "b3", "drain");
+        assertThat(server(admin, Optional.empty(), "web", "b3").get("admin_state").asText()).isEqualTo("drain");
+        assertThat(server(admin, Optional.empty(), "web", "b3").get("state").asText()).isEqualTo("drain");
+
+        // Enough samples for the sparklines to show a trend, then a picture for people to look at.
+        await().atMost(Duration.ofSeconds(15)).ignoreException(StaleElementReferenceException.class).until(() ->
+                samples("web", "b1") >= 10);
+        assertThat(load.completed()).isPositive();
+        Path shot = TARGET.resolve("dashboard.png");
+        screenshot(shot);
+        System.out.println("DASHBOARD screenshot " + shot.toAbsolutePath());
+    }
+
+    @Test
     void showsEveryServerWithItsStateAndFollowsEvents() {
         MemoryPlane plane = MemoryPlane.webPool();
         plane.set("web", "b2", s -> s.down("connection refused"));
         plane.set("web", "b3", s -> s.adminState("drain"));
         AdminServer admin = start(plane, Optional.empty());
 
-        browser.get(page(admin));
+        browser.get(page(admin.address()));
 
         awaitState("web", "b1", "up");
         awaitState("web", "b2", "down");
@@ -153,19 +213,19 @@ class DashboardBrowserTest {
     void drainButtonDrainsTheServer() throws Exception {
         MemoryPlane plane = MemoryPlane.webPool();
         AdminServer admin = start(plane, Optional.empty());
-        browser.get(page(admin));
+        browser.get(page(admin.address()));
         awaitState("web", "b1", "up");
 
         button("drain", "web", "b1").click();
 
         awaitState("web", "b1", "drain");
-        assertThat(server(admin, Optional.empty(), "web", "b1").get("admin_state").asText()).isEqualTo("drain");
+        assertThat(server(admin.address(), Optional.empty(), "web", "b1").get("admin_state").asText()).isEqualTo("drain");
         assertThat(button("drain", "web", "b1").getAttribute("aria-pressed")).isEqualTo("true");
 
         button("ready", "web", "b1").click();
 
         awaitState("web", "b1", "up");
-        assertThat(server(admin, Optional.empty(), "web", "b1").get("admin_state").asText()).isEqualTo("ready");
+        assertThat(server(admin.address(), Optional.empty(), "web", "b1").get("admin_state").asText()).isEqualTo("ready");
     }
 
     @Test
@@ -173,7 +233,7 @@ class DashboardBrowserTest {
         MemoryPlane plane = MemoryPlane.webPool();
         String token = "dashboard-test-token";
         AdminServer admin = start(plane, Optional.of(token));
-        browser.get(page(admin));
+        browser.get(page(admin.address()));
 
         WebElement form = browser.findElement(By.cssSelector("[data-testid=token-form]"));
         await().atMost(QUICKLY).until(form::isDisplayed);
@@ -189,7 +249,7 @@ class DashboardBrowserTest {
 
         button("maint", "web", "b2").click();
         awaitState("web", "b2", "maint");
-        assertThat(server(admin, Optional.of(token), "web", "b2").get("admin_state").asText()).isEqualTo("maint");
+        assertThat(server(admin.address(), Optional.of(token), "web", "b2").get("admin_state").asText()).isEqualTo("maint");
 
         // The token stays with the tab (sessionStorage): a reload asks no more.
         browser.navigate().refresh();
@@ -199,9 +259,8 @@ class DashboardBrowserTest {
 
     // -------------------------------------------------------------------------------- browser
 
-    private String page(AdminServer admin) {
-        InetSocketAddress a = admin.address();
-        return "http://127.0.0.1:" + a.getPort() + "/dashboard/";
+    private static String page(InetSocketAddress admin) {
+        return "http://127.0.0.1:" + admin.getPort() + "/dashboard/";
     }
 
     private void awaitState(String pool, String server, String state) {
@@ -230,6 +289,12 @@ class DashboardBrowserTest {
         return browser.findElement(By.cssSelector("[data-testid='" + testId + "']")).getText();
     }
 
+    /** How many requests/s samples the server's sparkline holds. */
+    private int samples(String pool, String server) {
+        String n = row(pool, server).findElement(By.cssSelector("canvas.spark-rps")).getAttribute("data-samples");
+        return n == null ? 0 : Integer.parseInt(n);
+    }
+
     private void enterToken(String token) {
         WebElement input = browser.findElement(By.cssSelector("[data-testid=token-input]"));
         input.clear();
@@ -245,16 +310,19 @@ class DashboardBrowserTest {
     // ---------------------------------------------------------------------------- admin API
 
     private AdminServer start(ControlPlane plane, Optional<String> token) {
-        AdminServer admin = AdminServer.start(group, transport.serverChannel(), "127.0.0.1", 0, token, plane, () -> "");
-        closeAfterEach.add(admin);
-        return admin;
+        return closeLater(AdminServer.start(group, transport.serverChannel(), "127.0.0.1", 0, token, plane, () -> ""));
+    }
+
+    private <T extends AutoCloseable> T closeLater(T resource) {
+        closeAfterEach.add(resource);
+        return resource;
     }
 
     /** A server as {@code GET /api/v1/pools} shows it. */
-    private JsonNode server(AdminServer admin, Optional<String> token, String pool, String server)
+    private JsonNode server(InetSocketAddress admin, Optional<String> token, String pool, String server)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + admin.address().getPort() + "/api/v1/pools")).timeout(QUICKLY);
+                URI.create("http://127.0.0.1:" + admin.getPort() + "/api/v1/pools")).timeout(QUICKLY);
         token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -382,6 +382,7 @@
     const ctx = canvas.getContext('2d');
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, cssWidth, cssHeight);
+    canvas.dataset.samples = String(values.length);
     if (values.length < 2) return;
     const style = getComputedStyle(canvas);
     const colour = style.getPropertyValue(kind === 'rps' ? '--spark-rps' : '--spark-latency').trim() || '#2563eb';
