@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * when it starts, so that {@code halb validate} stays free of secrets and a token can be rotated by a
  * restart or reload.
  *
- * @param tokenFile a file holding the bearer token every write must present (every request, when
- *                  {@code bind} is not a loopback address)
+ * @param tokenFile a file holding the bearer token every admin request must present; required when
+ *                  {@code bind} is not a loopback address
  * @param stateFile where runtime changes made through the admin API (drain, weight) are kept across
  *                  restarts; empty = they last until the process ends
  * @param enabled   whether the configuration has an {@code admin:} section: without one there is no
