@@ -118,10 +118,23 @@ class DashboardBrowserTest {
             // Leave the page first: its event stream would otherwise hold the admin listener open.
             browser.get("about:blank");
         }
+        // In reverse order (load, then halb, then backends); every one is closed even if one fails.
+        Exception first = null;
         for (int i = closeAfterEach.size() - 1; i >= 0; i--) {
-            closeAfterEach.get(i).close();
+            try {
+                closeAfterEach.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
         }
         closeAfterEach.clear();
+        if (first != null) {
+            throw first;
+        }
     }
 
     // ------------------------------------------------------------------------------------ tests
