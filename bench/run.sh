@@ -100,7 +100,7 @@ done
 # Tools
 
 missing=()
-for tool in wrk haproxy nginx taskset curl ss awk; do
+for tool in wrk haproxy nginx taskset curl ss awk flock; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if (( ${#missing[@]} > 0 )); then
@@ -109,6 +109,14 @@ fi
 NCPU=$(nproc --all)
 (( WRK_CPU < NCPU && PROXY_CPU < NCPU )) || die "CPUs $WRK_CPU and $PROXY_CPU needed; this machine has $NCPU"
 (( WRK_CPU != PROXY_CPU )) || log "warning: wrk and the proxy share CPU $WRK_CPU; figures will not compare with docs/performance.md"
+
+# Two benches on one machine measure each other: take turns.
+LOCK_FILE=${LOCK_FILE:-/tmp/halb-bench.lock}
+exec 9>>"$LOCK_FILE"
+if ! flock -n 9; then
+  log "another bench holds $LOCK_FILE; waiting for it (up to ${LOCK_WAIT:-3600}s)"
+  flock -w "${LOCK_WAIT:-3600}" 9 || die "another bench still holds $LOCK_FILE"
+fi
 
 CLK_TCK=$(getconf CLK_TCK)
 # 2 fds per proxied connection plus slack; the hard limit here is 20,000 and cannot be raised.
@@ -381,7 +389,8 @@ declare -A PORT PID STARTED_WITH
 
 start_pinned() {  # name logfile cmd...  (runs from the repo root, pinned to PROXY_CPU)
   local name=$1 logf=$2; shift 2
-  ( cd "$REPO" && exec taskset -c "$PROXY_CPU" "$@" ) >"$logf" 2>&1 </dev/null &
+  # fd 9 (the bench lock) stays with the script: a leftover proxy must not hold it.
+  ( cd "$REPO" && exec taskset -c "$PROXY_CPU" "$@" ) >"$logf" 2>&1 </dev/null 9>&- &
   local pid=$!
   PIDS+=("$pid")
   PID[$name]=$pid
