@@ -103,6 +103,27 @@ class PersistenceIntegrationTest {
         }
     }
 
+    @Test
+    void pinsSurviveAReloadForServersThatStillExist() throws Exception {
+        try (TestBackend b1 = TestBackend.start("b1"); TestBackend b2 = TestBackend.start("b2");
+             TestBackend b3 = TestBackend.start("b3");
+             HalbFixture halb = HalbFixture.start(TEMPLATE, Map.of("type", "source_ip", "b1", b1, "b2", b2, "b3", b3))) {
+            Map<String, String> pinned = new java.util.HashMap<>();
+            for (String client : new String[] {"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
+                pinned.put(client, getFrom(client, halb.address("web")));
+            }
+            // The same pool with a new setting: the stick table and the endpoints carry over.
+            var next = io.halb.config.ConfigLoader.parse(HalbFixture.render(TEMPLATE + "timeouts: {server: 9s}\n",
+                    Map.of("type", "source_ip", "b1", b1, "b2", b2, "b3", b3)), HalbFixture.SOURCE, Map.of());
+            assertThat(halb.halb().reload(next).applied()).isTrue();
+            for (var e : pinned.entrySet()) {
+                for (int i = 0; i < 5; i++) {
+                    assertThat(getFrom(e.getKey(), halb.address("web"))).as("client %s", e.getKey()).isEqualTo(e.getValue());
+                }
+            }
+        }
+    }
+
     private static Endpoint endpoint(HalbFixture halb, String name) {
         return halb.halb().endpoints("web").stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
     }
