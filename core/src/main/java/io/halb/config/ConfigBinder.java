@@ -127,7 +127,7 @@ final class ConfigBinder {
     // ---- listeners
 
     private ListenerConfig listener(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes");
+        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes", "proxy_protocol");
         if (f == null) {
             return null;
         }
@@ -146,13 +146,24 @@ final class ConfigBinder {
         List<RouteConfig> routes = f.optional("routes", b.listOf(this::route), List.of());
         Optional<TlsConfig> tls = f.optional("tls", this::tls);
         List<SniRouteConfig> sniRoutes = f.optional("sni_routes", b.listOf(this::sniRoute), List.of());
+        List<Cidr> proxyFrom = f.optional("proxy_protocol", this::proxyProtocol, List.of());
         if (!f.failed("mode")) {
             checkModeSpecificKeys(f, mode);
         }
         if (bind != null && bind.port() != 0) {
             binds.add(new BindSite(bind, f.at("bind"), f.path("bind"), owner));
         }
-        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes));
+        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes, proxyFrom));
+    }
+
+    /** {@code proxy_protocol: {trusted: [CIDR, ...]}}: the peers whose connections carry a PROXY header. */
+    private List<Cidr> proxyProtocol(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "trusted");
+        if (f == null) {
+            return null;
+        }
+        List<Cidr> trusted = f.required("trusted", b.nonEmptyListOf(b.scalar("an address block such as 10.0.0.0/8", Cidr::parse), "address block"));
+        return f.build(() -> trusted);
     }
 
     /** Skipped when the mode itself is wrong: judging these keys against the fallback mode would mislead. */
@@ -227,7 +238,7 @@ final class ConfigBinder {
 
     private PoolConfig pool(YamlNode node, String path) {
         Fields f = b.fields(node, path, "name", "algorithm", "hash_key", "persistence", "health", "agent",
-                "retries", "slow_start", "max_queue", "queue_timeout", "hash_balance_factor", "servers");
+                "retries", "slow_start", "max_queue", "queue_timeout", "hash_balance_factor", "send_proxy", "servers");
         if (f == null) {
             return null;
         }
@@ -245,6 +256,7 @@ final class ConfigBinder {
         Integer maxQueue = f.optional("max_queue", b.integer(), PoolConfig.DEFAULT_MAX_QUEUE);
         Duration queueTimeout = f.optional("queue_timeout", b.duration(), PoolConfig.DEFAULT_QUEUE_TIMEOUT);
         Integer hashBalanceFactor = f.optional("hash_balance_factor", b.integer(), 0);
+        ProxyProtocol sendProxy = f.optional("send_proxy", b.enumOf(ProxyProtocol.class), ProxyProtocol.NONE);
         if (hashBalanceFactor != null && hashBalanceFactor != 0 && algorithm != null && !algorithm.isHash()) {
             f.error("hash_balance_factor", "only for hash algorithms (algorithm is " + algorithm.yamlName() + ")");
         }
@@ -265,7 +277,7 @@ final class ConfigBinder {
             }
         }
         return f.build(() -> new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers,
-                slowStart, maxQueue, queueTimeout, hashBalanceFactor));
+                slowStart, maxQueue, queueTimeout, hashBalanceFactor, sendProxy));
     }
 
     /** Mirrors {@link PoolConfig#effectiveHashKey()}, which needs a built pool. */

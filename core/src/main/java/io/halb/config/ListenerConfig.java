@@ -10,6 +10,8 @@ import java.util.Optional;
  * @param pool      the default pool: used when no route matches
  * @param routes    http only; the first match wins
  * @param sniRoutes tcp only; raw TLS routed by the ClientHello's SNI, never decrypted
+ * @param proxyProtocolFrom peers (e.g. an L4 balancer in front of halb) whose connections start with
+ *                  a PROXY protocol header (v1 or v2) naming the real client; empty: none do
  */
 public record ListenerConfig(
         String name,
@@ -18,7 +20,8 @@ public record ListenerConfig(
         String pool,
         List<RouteConfig> routes,
         Optional<TlsConfig> tls,
-        List<SniRouteConfig> sniRoutes) {
+        List<SniRouteConfig> sniRoutes,
+        List<Cidr> proxyProtocolFrom) {
 
     public ListenerConfig {
         Names.check("listener name", name);
@@ -28,5 +31,22 @@ public record ListenerConfig(
         routes = List.copyOf(routes);
         Objects.requireNonNull(tls, "tls");
         sniRoutes = List.copyOf(sniRoutes);
+        proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
+    }
+
+    /** A listener that expects no PROXY protocol header. */
+    public ListenerConfig(String name, HostPort bind, Mode mode, String pool, List<RouteConfig> routes,
+                          Optional<TlsConfig> tls, List<SniRouteConfig> sniRoutes) {
+        this(name, bind, mode, pool, routes, tls, sniRoutes, List.of());
+    }
+
+    /** Whether a connection from {@code peer} must start with a PROXY protocol header. */
+    public boolean expectsProxyProtocol(java.net.InetAddress peer) {
+        for (Cidr c : proxyProtocolFrom) {
+            if (c.contains(peer)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -18,6 +18,8 @@ import java.util.Set;
  * @param queueTimeout how long a request may wait in that queue before it is answered 503
  * @param hashBalanceFactor hash algorithms: no server above this percentage of the average load
  *                     (e.g. 125); 0 = off (pure consistent hashing)
+ * @param sendProxy    whether each server connection starts with a PROXY protocol header naming
+ *                     the client (such connections carry one client's requests only)
  */
 public record PoolConfig(
         String name,
@@ -31,7 +33,8 @@ public record PoolConfig(
         Duration slowStart,
         int maxQueue,
         Duration queueTimeout,
-        int hashBalanceFactor) {
+        int hashBalanceFactor,
+        ProxyProtocol sendProxy) {
 
     public static final int DEFAULT_MAX_QUEUE = 1024;
     public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
@@ -59,6 +62,7 @@ public record PoolConfig(
         if (hashBalanceFactor != 0 && (hashBalanceFactor < 100 || hashBalanceFactor > 1000)) {
             throw new IllegalArgumentException("hash_balance_factor: " + hashBalanceFactor + " (expected: 0 = off, or 100..1000)");
         }
+        Objects.requireNonNull(sendProxy, "sendProxy");
         Set<String> seen = new HashSet<>();
         for (ServerConfig s : servers) {
             if (!seen.add(s.name())) {
@@ -72,7 +76,7 @@ public record PoolConfig(
                       HealthConfig health, Optional<AgentConfig> agent, int retries, List<ServerConfig> servers,
                       Duration slowStart) {
         this(name, algorithm, hashKey, persistence, health, agent, retries, servers, slowStart,
-                DEFAULT_MAX_QUEUE, DEFAULT_QUEUE_TIMEOUT, 0);
+                DEFAULT_MAX_QUEUE, DEFAULT_QUEUE_TIMEOUT, 0, ProxyProtocol.NONE);
     }
 
     /** A pool without slow start. */
@@ -84,7 +88,7 @@ public record PoolConfig(
     /** This pool with other servers (runtime changes from the admin API). */
     public PoolConfig withServers(List<ServerConfig> servers) {
         return new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers, slowStart,
-                maxQueue, queueTimeout, hashBalanceFactor);
+                maxQueue, queueTimeout, hashBalanceFactor, sendProxy);
     }
 
     /** The key the pool's algorithm hashes, if it is a hash algorithm. */

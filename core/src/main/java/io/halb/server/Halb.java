@@ -16,6 +16,7 @@ import io.halb.config.Mode;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
+import io.halb.proxy.ProxyProtocolReceiver;
 import io.halb.proxy.TrafficObserver;
 import io.halb.proxy.Transport;
 import io.halb.proxy.http.HttpFrontendInitializer;
@@ -160,12 +161,28 @@ public final class Halb implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, lc.mode() == Mode.TCP)
-                .childHandler(initializer(lc, current))
+                .childHandler(withProxyProtocol(lc, initializer(lc, current)))
                 .bind(lc.bind().host(), lc.bind().port())
                 .sync()
                 .channel();
         log.info("listener {} ({}) on {} -> pool {}", lc.name(), lc.mode().name().toLowerCase(), ch.localAddress(), lc.pool());
         return new Bound(lc, ch, current);
+    }
+
+    /** Trusted peers of the listener first send a PROXY protocol header naming the real client. */
+    private ChannelInitializer<Channel> withProxyProtocol(ListenerConfig lc, ChannelInitializer<Channel> frontend) {
+        if (lc.proxyProtocolFrom().isEmpty()) {
+            return frontend;
+        }
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(frontend);
+                if (lc.expectsProxyProtocol(((InetSocketAddress) ch.remoteAddress()).getAddress())) {
+                    ProxyProtocolReceiver.install(ch.pipeline(), snapshot.config().timeouts().headerRead());
+                }
+            }
+        };
     }
 
     private ChannelInitializer<Channel> initializer(ListenerConfig lc, AtomicReference<ListenerSnapshot> current) {

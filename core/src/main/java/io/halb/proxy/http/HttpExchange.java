@@ -3,7 +3,10 @@ package io.halb.proxy.http;
 import io.halb.balance.Endpoint;
 import io.halb.balance.PickContext;
 import io.halb.config.Timeouts;
+import io.halb.config.ProxyProtocol;
+import io.halb.proxy.ClientAddress;
 import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.ProxyProtocolSender;
 import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
 import io.halb.proxy.RequestRecord;
@@ -133,7 +136,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         this.timeouts = listener.timeouts();
         this.request = request;
         this.uri = request.uri();
-        this.clientAddress = ((InetSocketAddress) client.channel().remoteAddress()).getAddress();
+        this.clientAddress = ClientAddress.of(client.channel()).getAddress();
         this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.keepAliveClient = keepAliveClient;
         HttpMethod method = request.method();
@@ -295,6 +298,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             }
             if (cf.isSuccess()) {
                 attach(cf.channel());
+                ProxyProtocolSender.send(cf.channel(), pool.config().sendProxy(), ClientAddress.of(client.channel()),
+                        (InetSocketAddress) client.channel().localAddress());
                 sendRequest();
             } else {
                 onConnectFailure(target, cf.cause());
@@ -664,7 +669,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             Endpoint e = endpoint;
             backend.detach();
             upstream = null;
-            if (upstreamKeepAlive && requestComplete && ch.isActive()
+            // A connection that began with a PROXY header speaks for one client: never shared.
+            if (upstreamKeepAlive && requestComplete && ch.isActive() && pool.config().sendProxy() == ProxyProtocol.NONE
                     && upstreams.pool(ch.eventLoop()).offer(e, ch)) {
                 // Pending read: a pooled connection that the server closes is noticed at once.
                 ch.read();
@@ -771,7 +777,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         reported = true;
         long now = System.nanoTime();
         listener.observer().requestDone(new RequestRecord(listener.config().name(),
-                (InetSocketAddress) client.channel().remoteAddress(), method, uri, host,
+                ClientAddress.of(client.channel()), method, uri, host,
                 http10Client ? "HTTP/1.0" : "HTTP/1.1", userAgent, referer,
                 pool == null ? null : pool.name(), endpoint == null ? null : endpoint.name(),
                 termination == Termination.CLIENT_ABORT || termination == Termination.SERVER_ABORT ? 0 : statusSent,

@@ -2,7 +2,9 @@ package io.halb.proxy.tcp;
 
 import io.halb.balance.Endpoint;
 import io.halb.balance.PickContext;
+import io.halb.proxy.ClientAddress;
 import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.ProxyProtocolSender;
 import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
 import io.halb.proxy.SessionRecord;
@@ -60,7 +62,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        clientAddress = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        clientAddress = ClientAddress.of(ctx.channel()).getAddress();
         pool = listener.defaultPool();
         retriesLeft = pool.config().retries();
         connect(ctx);
@@ -109,6 +111,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
                 return;
             }
             pool.record(target, true);
+            ProxyProtocolSender.send(cf.channel(), pool.config().sendProxy(), ClientAddress.of(ctx.channel()),
+                    (InetSocketAddress) ctx.channel().localAddress());
             ctx.pipeline().remove(this);
             RelayHandler.link(ctx.channel(), cf.channel(), (in, out) -> {
                 target.onFinish(System.nanoTime() - start, true);
@@ -119,7 +123,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
 
     private void report(ChannelHandlerContext ctx, Endpoint server, long bytesIn, long bytesOut, boolean connected) {
         listener.observer().sessionDone(new SessionRecord(listener.config().name(),
-                (InetSocketAddress) ctx.channel().remoteAddress(), pool.name(), server == null ? null : server.name(),
+                ClientAddress.of(ctx.channel()), pool.name(), server == null ? null : server.name(),
                 bytesIn, bytesOut, startMillis, System.nanoTime() - startNanos, connected));
     }
 
