@@ -1,5 +1,6 @@
 package io.halb.proxy.http;
 
+import io.halb.guard.StrictRequests;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.RelayHandler;
@@ -113,7 +114,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         tracker.requestStarted();
         if (request.decoderResult().isFailure()) {
-            badRequest(request, request.decoderResult().cause());
+            badRequest(request, HttpExchange.describe(request.decoderResult().cause()));
+            return;
+        }
+        String refused = StrictRequests.check(request);
+        if (refused != null) {
+            badRequest(request, refused);
             return;
         }
         ListenerSnapshot listener = snapshot.get();
@@ -122,13 +128,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         exchange.start();
     }
 
-    private void badRequest(HttpRequest request, Throwable cause) {
+    private void badRequest(HttpRequest request, String why) {
         localResponse(HttpResponseStatus.BAD_REQUEST);
         snapshot.get().observer().requestDone(new RequestRecord(snapshot.get().config().name(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), request.method().name(), request.uri(), null,
                 request.protocolVersion().text(), null, null, null, null, 400, 0, 0, System.currentTimeMillis(),
                 -1, 0, 0, RequestRecord.Termination.BAD_REQUEST));
-        String reason = "malformed request: " + HttpExchange.describe(cause);
+        String reason = "malformed request: " + why;
         ctx.writeAndFlush(LocalResponses.of(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, reason, true))
                 .addListener(ChannelFutureListener.CLOSE);
     }
@@ -177,6 +183,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         RelayHandler.link(ctx.channel(), upstream, (in, out) -> { });
         ctx.pipeline().remove(HttpFrontendInitializer.FLOW);
         ctx.pipeline().remove(HttpFrontendInitializer.CODEC);
+        ctx.pipeline().remove(HttpFrontendInitializer.SCAN);
     }
 
     /** Whether the connection is to close after the current exchange (halb is stopping). */

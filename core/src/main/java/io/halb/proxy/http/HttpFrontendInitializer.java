@@ -1,5 +1,6 @@
 package io.halb.proxy.http;
 
+import io.halb.guard.HeadScanHandler;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.upstream.Upstreams;
@@ -12,8 +13,9 @@ import io.netty.handler.flow.FlowControlHandler;
 import java.util.function.Supplier;
 
 /**
- * The pipeline of an HTTP client connection, as named steps: the HTTP/1.1 codec, one decoded
- * message per read (so pipelined requests wait their turn), then the proxy.
+ * The pipeline of an HTTP client connection, as named steps: a scan of the raw request heads for
+ * what decoding hides ({@link HeadScanHandler}), the HTTP/1.1 codec in its strict RFC 9112 mode,
+ * one decoded message per read (so pipelined requests wait their turn), then the proxy.
  */
 public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
 
@@ -21,6 +23,7 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     static final int MAX_HEADER_SIZE = 32 * 1024;
     static final int MAX_CHUNK_SIZE = 64 * 1024;
 
+    static final String SCAN = "scan";
     static final String CODEC = "codec";
     static final String FLOW = "flow";
     static final String FRONTEND = "frontend";
@@ -47,8 +50,13 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK_SIZE)
-                .setValidateHeaders(true);
+                .setValidateHeaders(true)
+                // RFC 9112: CRLF only, one Content-Length, chunked last, never with Content-Length.
+                .setStrictLineParsing(true)
+                .setAllowDuplicateContentLengths(false)
+                .setUseRfc9112TransferEncoding(true);
         ch.pipeline()
+                .addLast(SCAN, new HeadScanHandler())
                 .addLast(CODEC, new HttpServerCodec(decoder))
                 .addLast(FLOW, new FlowControlHandler());
     }
