@@ -27,6 +27,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.util.NettyRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,9 @@ public final class Halb implements AutoCloseable {
 
     /** A bound listener and the snapshot its new connections take. */
     private record Bound(ListenerConfig config, Channel channel, AtomicReference<ListenerSnapshot> current) {}
+
+    /** How long the kernel holds a connection that has sent nothing yet (TCP_DEFER_ACCEPT). */
+    private static final int DEFER_ACCEPT_SECONDS = 1;
 
     private final Transport transport;
     private final EventLoopGroup group;
@@ -153,7 +157,14 @@ public final class Halb implements AutoCloseable {
 
     private Bound bind(ListenerConfig lc, ListenerSnapshot first) throws InterruptedException {
         AtomicReference<ListenerSnapshot> current = new AtomicReference<>(first);
-        Channel ch = new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap();
+        if (transport == Transport.EPOLL && lc.mode() == Mode.HTTP) {
+            // Delayed binding (HAProxy's defer-accept): the kernel hands over a connection only once
+            // the client has sent data, so a SYN flood or an idle connect costs no accept and no file
+            // descriptor. HTTP only: in server-first protocols the client waits for the server.
+            bootstrap.option(EpollChannelOption.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS);
+        }
+        Channel ch = bootstrap
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
