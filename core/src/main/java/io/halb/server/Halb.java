@@ -13,6 +13,7 @@ import io.halb.config.ConfigLoader;
 import io.halb.config.HalbConfig;
 import io.halb.config.ListenerConfig;
 import io.halb.config.Mode;
+import io.halb.guard.SynPosture;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
@@ -63,8 +64,8 @@ public final class Halb implements AutoCloseable {
     /** A bound listener and the snapshot its new connections take. */
     private record Bound(ListenerConfig config, Channel channel, AtomicReference<ListenerSnapshot> current) {}
 
-    /** How long the kernel holds a connection that has sent nothing yet (TCP_DEFER_ACCEPT). */
-    private static final int DEFER_ACCEPT_SECONDS = 1;
+    /** The listen backlog asked of the kernel; SynPosture warns when the kernel caps it lower. */
+    private static final int BACKLOG = 4096;
 
     private final Transport transport;
     private final EventLoopGroup group;
@@ -112,6 +113,8 @@ public final class Halb implements AutoCloseable {
         synchronized (lock) {
             log.info("transport {}{}", transport.name().toLowerCase(),
                     transport == Transport.EPOLL ? "" : " (epoll unavailable: " + Transport.epollUnavailabilityCause() + ")");
+            // SYN floods: say now, with the fix, what the kernel's settings would let through.
+            SynPosture.check(BACKLOG).forEach(warning -> log.warn("{}", warning));
             if (config.admin().stateFile().isPresent()) {
                 stateFile = new StateFile(config.admin().stateFile().get());
                 overrides = stateFile.load();
@@ -162,12 +165,12 @@ public final class Halb implements AutoCloseable {
             // Delayed binding (HAProxy's defer-accept): the kernel hands over a connection only once
             // the client has sent data, so a SYN flood or an idle connect costs no accept and no file
             // descriptor. HTTP only: in server-first protocols the client waits for the server.
-            bootstrap.option(EpollChannelOption.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS);
+            bootstrap.option(EpollChannelOption.TCP_DEFER_ACCEPT, SynPosture.deferAcceptSeconds());
         }
         Channel ch = bootstrap
                 .group(group)
                 .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
