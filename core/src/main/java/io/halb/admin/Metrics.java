@@ -1,6 +1,5 @@
 package io.halb.admin;
 
-import io.halb.guard.KernelCounters;
 import io.halb.proxy.RequestRecord;
 import io.halb.proxy.RequestRecord.Termination;
 import io.halb.proxy.SessionRecord;
@@ -8,7 +7,6 @@ import io.halb.proxy.TrafficObserver;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
@@ -137,23 +135,7 @@ public final class Metrics implements TrafficObserver {
                 .register(registry);
         registry.register(new MetricsPlaneCollector(plane));
         registerJvmMetrics(registry);
-        registerKernelCounters(registry);
-    }
-
-    /**
-     * The kernel's SYN-flood and accept-queue counters, read from /proc/net/netstat at each scrape
-     * (one small file per counter); a counter this kernel lacks, or every one off Linux, has no sample.
-     */
-    private static void registerKernelCounters(PrometheusRegistry registry) {
-        for (String name : KernelCounters.NAMES) {
-            CounterWithCallback.builder()
-                    .name(KernelCounters.metricName(name))
-                    .help(KernelCounters.help(name))
-                    .callback(callback -> KernelCounters.read()
-                            .map(values -> values.get(name))
-                            .ifPresent(value -> callback.call(value)))
-                    .register(registry);
-        }
+        registry.register(new KernelCountersCollector());
     }
 
     /**
