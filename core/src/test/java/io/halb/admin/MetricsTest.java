@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.halb.config.ServerConfig;
 import io.halb.proxy.RequestRecord;
 import io.halb.proxy.RequestRecord.Termination;
 import io.halb.proxy.SessionRecord;
+import io.halb.testing.ReadOnlyPlane;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 import java.net.InetSocketAddress;
@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -384,7 +383,7 @@ class MetricsTest {
     }
 
     /** A control plane whose reads return what the test set; it changes nothing. */
-    static final class FakePlane implements ControlPlane {
+    static final class FakePlane extends ReadOnlyPlane {
         volatile StatusView status = MetricsTest.status("standalone", 17);
         volatile List<PoolView> pools = List.of();
 
@@ -394,48 +393,8 @@ class MetricsTest {
         }
 
         @Override
-        public List<ListenerView> listeners() {
-            return List.of();
-        }
-
-        @Override
         public List<PoolView> pools() {
             return pools;
-        }
-
-        @Override
-        public void setServerState(String pool, String server, String state) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void setServerWeight(String pool, String server, int weight) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void addServer(String pool, ServerConfig server) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void removeServer(String pool, String server) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ReloadResult reload() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Object effectiveConfig() {
-            return Map.of();
-        }
-
-        @Override
-        public Runnable subscribe(Consumer<AdminEvent> listener) {
-            return () -> { };
         }
     }
 

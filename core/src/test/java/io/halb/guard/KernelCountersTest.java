@@ -3,14 +3,10 @@ package io.halb.guard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import io.halb.admin.AdminEvent;
-import io.halb.admin.ControlPlane;
-import io.halb.admin.ListenerView;
 import io.halb.admin.Metrics;
 import io.halb.admin.PoolView;
-import io.halb.admin.ReloadResult;
 import io.halb.admin.StatusView;
-import io.halb.config.ServerConfig;
+import io.halb.testing.ReadOnlyPlane;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,56 +160,11 @@ class KernelCountersTest {
     }
 
     /** A control plane with no listeners and no pools; Metrics reads only its status at a scrape. */
-    private static final class EmptyPlane implements ControlPlane {
+    private static final class EmptyPlane extends ReadOnlyPlane {
         @Override
         public StatusView status() {
             return new StatusView("1.2.3", 1_700_000_000_500L, 1000, "lb1", "standalone", "halb.yaml",
                     1_700_000_001_000L, "epoll", 2, 0, 0);
-        }
-
-        @Override
-        public List<ListenerView> listeners() {
-            return List.of();
-        }
-
-        @Override
-        public List<PoolView> pools() {
-            return List.of();
-        }
-
-        @Override
-        public void setServerState(String pool, String server, String state) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void setServerWeight(String pool, String server, int weight) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void addServer(String pool, ServerConfig server) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void removeServer(String pool, String server) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ReloadResult reload() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Object effectiveConfig() {
-            return Map.of();
-        }
-
-        @Override
-        public Runnable subscribe(Consumer<AdminEvent> listener) {
-            return () -> { };
         }
     }
 }
