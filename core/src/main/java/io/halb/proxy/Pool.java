@@ -83,6 +83,16 @@ public final class Pool {
         return endpoints;
     }
 
+    /** The server of that name in this pool, or {@code null}. */
+    public Endpoint endpoint(String name) {
+        for (Endpoint e : endpoints) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     /** A server for this request or connection, or {@code null} when none is available. */
     public Endpoint pick(PickContext context) {
         return balancer.pick(context);

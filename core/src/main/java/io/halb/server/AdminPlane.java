@@ -129,7 +129,7 @@ final class AdminPlane implements ControlPlane {
     @Override
     public void addServer(String pool, ServerConfig server) {
         Pool p = pool(pool);
-        if (p.endpoints().stream().anyMatch(e -> e.name().equals(server.name()))) {
+        if (p.endpoint(server.name()) != null) {
             throw new IllegalArgumentException("name: '" + server.name() + "' is already a server of pool " + pool);
         }
         change(halb.overrides().withAdded(pool, server), true);
@@ -180,11 +180,10 @@ final class AdminPlane implements ControlPlane {
     }
 
     private Endpoint endpoint(String pool, String server) {
-        for (Endpoint e : pool(pool).endpoints()) {
-            if (e.name().equals(server)) {
-                return e;
-            }
+        Endpoint e = pool(pool).endpoint(server);
+        if (e == null) {
+            throw new NotFoundException("no server named '" + server + "' in pool " + pool);
         }
-        throw new NotFoundException("no server named '" + server + "' in pool " + pool);
+        return e;
     }
 }

@@ -83,7 +83,7 @@ final class Checks implements AutoCloseable {
     /** A server passed {@code rise} or failed {@code fall} checks; on an event loop, never blocks. */
     private void onHealthTransition(HealthTransition t) {
         Pool pool = current.get().pools().get(t.pool());
-        Endpoint e = pool == null ? null : find(pool, t.server());
+        Endpoint e = pool == null ? null : pool.endpoint(t.server());
         if (e == null) {
             return;
         }
@@ -98,7 +98,7 @@ final class Checks implements AutoCloseable {
     /** Applies an agent's report to the server in the current snapshot; on an event loop, never blocks. */
     private void onAgentReport(AgentReport report) {
         Pool pool = current.get().pools().get(report.target().pool());
-        Endpoint e = pool == null ? null : find(pool, report.target().server());
+        Endpoint e = pool == null ? null : pool.endpoint(report.target().server());
         if (e == null) {
             return;
         }
@@ -107,15 +107,6 @@ final class Checks implements AutoCloseable {
                 events.publish("server_weight", pool.name(), e.name(), "agent: " + report.line().strip());
             }
         }
-    }
-
-    private static Endpoint find(Pool pool, String server) {
-        for (Endpoint e : pool.endpoints()) {
-            if (e.name().equals(server)) {
-                return e;
-            }
-        }
-        return null;
     }
 
     @Override
