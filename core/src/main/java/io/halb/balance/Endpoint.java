@@ -227,10 +227,6 @@ public final class Endpoint {
         } while (!responseTimeEwmaNanos.compareAndSet(prev, next));
     }
 
-    /** Seeds the average, e.g. with the pool's average for a server that just came back. */
-    public void seedResponseTime(long nanos) {
-        responseTimeEwmaNanos.set(Math.max(0, nanos));
-    }
 
     /** Tells {@code watch} about every later change of weight or state. */
     void watch(ChangeWatch watch) {

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Every open client connection of a running halb, so a graceful stop can ask each to finish, and
- * the counters of what the proxy did with them.
+ * the count of requests they made (the rest of the counting is the metrics' job).
  *
  * <p>Thread-safety: safe from any thread.
  */
@@ -24,14 +24,10 @@ public final class ConnectionTracker {
     };
 
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-    private final LongAdder accepted = new LongAdder();
     private final LongAdder requests = new LongAdder();
-    private final LongAdder retries = new LongAdder();
-    private final LongAdder localResponses = new LongAdder();
 
     /** Tracks a new client connection until it closes. */
     public void add(Channel client) {
-        accepted.increment();
         clients.add(client);
     }
 
@@ -56,27 +52,7 @@ public final class ConnectionTracker {
         requests.increment();
     }
 
-    public void retried() {
-        retries.increment();
-    }
-
-    public void localResponse() {
-        localResponses.increment();
-    }
-
-    public long acceptedTotal() {
-        return accepted.sum();
-    }
-
     public long requestsTotal() {
         return requests.sum();
-    }
-
-    public long retriesTotal() {
-        return retries.sum();
-    }
-
-    public long localResponsesTotal() {
-        return localResponses.sum();
     }
 }

@@ -178,9 +178,4 @@ public final class Pool {
     public RetryBudget retryBudget() {
         return retryBudget;
     }
-
-    /** Pins in the source-address table now (0 without one). */
-    public int stickEntries() {
-        return stickTable == null ? 0 : stickTable.size();
-    }
 }

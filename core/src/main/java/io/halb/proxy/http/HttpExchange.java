@@ -540,7 +540,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             // request. Once more on a fresh connection to the same server.
             freshRetryDone = true;
             releaseEndpoint(-1, true);
-            frontend.retried();
             useEndpoint(failed);
             connect();
             return;
@@ -627,7 +626,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             closeClient = true;
         }
         closeClient |= !keepAliveClient || frontend.closing();
-        frontend.localResponse(status);
         client.write(LocalResponses.of(client.alloc(), status, reason, closeClient), client.voidPromise());
         if (requestComplete || closeClient) {
             finish();
@@ -765,7 +763,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
         retriesLeft--;
         retryTokens++;
-        frontend.retried();
         return true;
     }
 

@@ -129,7 +129,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void badRequest(HttpRequest request, String why) {
-        localResponse(HttpResponseStatus.BAD_REQUEST);
         snapshot.get().observer().requestDone(new RequestRecord(snapshot.get().config().name(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), request.method().name(), request.uri(), null,
                 request.protocolVersion().text(), null, null, null, null, 400, 0, 0, System.currentTimeMillis(),
@@ -189,14 +188,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Whether the connection is to close after the current exchange (halb is stopping). */
     boolean closing() {
         return closing;
-    }
-
-    void retried() {
-        tracker.retried();
-    }
-
-    void localResponse(HttpResponseStatus status) {
-        tracker.localResponse();
     }
 
     @Override

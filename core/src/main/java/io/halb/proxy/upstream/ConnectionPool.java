@@ -91,12 +91,4 @@ public final class ConnectionPool {
         }
     }
 
-    /** Idle connections now, over all servers. */
-    public int idleCount() {
-        int n = 0;
-        for (ArrayDeque<Idle> q : idle.values()) {
-            n += q.size();
-        }
-        return n;
-    }
 }
