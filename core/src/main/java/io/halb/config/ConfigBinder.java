@@ -127,7 +127,7 @@ final class ConfigBinder {
     // ---- listeners
 
     private ListenerConfig listener(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes", "proxy_protocol");
+        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes", "proxy_protocol", "h2c");
         if (f == null) {
             return null;
         }
@@ -147,13 +147,17 @@ final class ConfigBinder {
         Optional<TlsConfig> tls = f.optional("tls", this::tls);
         List<SniRouteConfig> sniRoutes = f.optional("sni_routes", b.listOf(this::sniRoute), List.of());
         List<Cidr> proxyFrom = f.optional("proxy_protocol", this::proxyProtocol, List.of());
+        Boolean h2c = f.optional("h2c", b.bool(), false);
+        if (Boolean.TRUE.equals(h2c) && tls.isPresent()) {
+            f.error("h2c", "cleartext HTTP/2 only (a tls listener offers HTTP/2 through ALPN)");
+        }
         if (!f.failed("mode")) {
             checkModeSpecificKeys(f, mode);
         }
         if (bind != null && bind.port() != 0) {
             binds.add(new BindSite(bind, f.at("bind"), f.path("bind"), owner));
         }
-        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes, proxyFrom));
+        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes, proxyFrom, h2c));
     }
 
     /** {@code proxy_protocol: {trusted: [CIDR, ...]}}: the peers whose connections carry a PROXY header. */
@@ -175,6 +179,9 @@ final class ConfigBinder {
             }
             if (f.has("tls")) {
                 f.error("tls", "only for mode http (a tcp listener passes TLS through; use sni_routes to route it)");
+            }
+            if (f.has("h2c")) {
+                f.error("h2c", "only for mode http (a tcp listener does not speak HTTP)");
             }
         } else if (f.has("sni_routes")) {
             f.error("sni_routes", "only for mode tcp (an http listener routes with routes: {host, path_prefix, pool})");

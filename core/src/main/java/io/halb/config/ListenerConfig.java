@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param sniRoutes tcp only; raw TLS routed by the ClientHello's SNI, never decrypted
  * @param proxyProtocolFrom peers (e.g. an L4 balancer in front of halb) whose connections start with
  *                  a PROXY protocol header (v1 or v2) naming the real client; empty: none do
+ * @param h2c       http only; also accept cleartext HTTP/2 with prior knowledge (a connection that
+ *                  starts with the HTTP/2 preface) next to HTTP/1.1 on the same port
  */
 public record ListenerConfig(
         String name,
@@ -21,7 +23,8 @@ public record ListenerConfig(
         List<RouteConfig> routes,
         Optional<TlsConfig> tls,
         List<SniRouteConfig> sniRoutes,
-        List<Cidr> proxyProtocolFrom) {
+        List<Cidr> proxyProtocolFrom,
+        boolean h2c) {
 
     public ListenerConfig {
         Names.check("listener name", name);
@@ -38,6 +41,12 @@ public record ListenerConfig(
     public ListenerConfig(String name, HostPort bind, Mode mode, String pool, List<RouteConfig> routes,
                           Optional<TlsConfig> tls, List<SniRouteConfig> sniRoutes) {
         this(name, bind, mode, pool, routes, tls, sniRoutes, List.of());
+    }
+
+    /** A listener that speaks HTTP/2 only where TLS negotiates it. */
+    public ListenerConfig(String name, HostPort bind, Mode mode, String pool, List<RouteConfig> routes,
+                          Optional<TlsConfig> tls, List<SniRouteConfig> sniRoutes, List<Cidr> proxyProtocolFrom) {
+        this(name, bind, mode, pool, routes, tls, sniRoutes, proxyProtocolFrom, false);
     }
 
     /** Whether a connection from {@code peer} must start with a PROXY protocol header. */

@@ -1,6 +1,7 @@
 package io.halb.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 
 import java.net.InetSocketAddress;
@@ -17,7 +18,9 @@ public final class ClientAddress {
     private ClientAddress() {}
 
     public static InetSocketAddress of(Channel ch) {
-        InetSocketAddress proxied = ch.attr(PROXIED).get();
+        // An HTTP/2 stream speaks for the client of its connection.
+        Channel conn = ch instanceof Http2StreamChannel ? ch.parent() : ch;
+        InetSocketAddress proxied = conn.attr(PROXIED).get();
         return proxied != null ? proxied : (InetSocketAddress) ch.remoteAddress();
     }
 

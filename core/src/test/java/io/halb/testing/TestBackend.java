@@ -65,6 +65,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real HTTP/1.1 server on 127.0.0.1, port 0, for halb to proxy to: it answers with its name,
@@ -120,6 +121,7 @@ public final class TestBackend implements Closeable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicInteger requestHeads = new AtomicInteger();
+    private final AtomicLong streamed = new AtomicLong();
     private final ConcurrentLinkedQueue<RecordedRequest> recorded = new ConcurrentLinkedQueue<>();
     /** Guarded by itself. */
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
@@ -199,6 +201,11 @@ public final class TestBackend implements Closeable {
     /** Requests received so far (recorded ones; see {@link #recordedRequests()}). */
     public int requests() {
         return recorded.size();
+    }
+
+    /** Body bytes of {@link Mode#STREAM} answers handed to the socket so far (what the peer let it write). */
+    public long streamedBytes() {
+        return streamed.get();
     }
 
     /** Every request received completely (or dropped at its head in {@link Mode#RESET}), in order. */
@@ -428,7 +435,7 @@ public final class TestBackend implements Closeable {
                         HttpUtil.setContentLength(res, streamBytes);
                     }
                     ctx.write(res);
-                    last = ctx.writeAndFlush(new HttpChunkedInput(new PayloadInput(streamBytes)));
+                    last = ctx.writeAndFlush(new HttpChunkedInput(new PayloadInput(streamBytes, streamed)));
                 }
                 default -> {
                     byte[] text = nameBody(r);
@@ -489,10 +496,12 @@ public final class TestBackend implements Closeable {
     /** {@link Payload} as chunks of at most one block, generated when the channel can take them. */
     private static final class PayloadInput implements ChunkedInput<ByteBuf> {
         private final long length;
+        private final AtomicLong streamed;
         private long offset;
 
-        PayloadInput(long length) {
+        PayloadInput(long length, AtomicLong streamed) {
             this.length = length;
+            this.streamed = streamed;
         }
 
         @Override
@@ -520,6 +529,7 @@ public final class TestBackend implements Closeable {
             Payload.fill(offset, buf.array(), buf.arrayOffset() + buf.writerIndex(), n);
             buf.writerIndex(buf.writerIndex() + n);
             offset += n;
+            streamed.addAndGet(n);
             return buf;
         }
 

@@ -775,7 +775,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         long now = System.nanoTime();
         listener.observer().requestDone(new RequestRecord(listener.config().name(),
                 ClientAddress.of(client.channel()), method, uri, host,
-                http10Client ? "HTTP/1.0" : "HTTP/1.1", userAgent, referer,
+                frontend.http2() ? "HTTP/2.0" : http10Client ? "HTTP/1.0" : "HTTP/1.1", userAgent, referer,
                 pool == null ? null : pool.name(), endpoint == null ? null : endpoint.name(),
                 termination == Termination.CLIENT_ABORT || termination == Termination.SERVER_ABORT ? 0 : statusSent,
                 bytesIn, bytesOut, startMillis, headNanos, now - startNanos, Math.max(0, tries - 1), termination));

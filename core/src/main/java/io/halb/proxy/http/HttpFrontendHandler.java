@@ -11,9 +11,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -33,6 +35,9 @@ import java.util.function.Supplier;
  * <p>Reads are explicit (auto-read is off): one decoded message per {@link #requestRead()}, asked
  * for only when the current step can take it.
  *
+ * <p>On an HTTP/2 stream (see {@link Http2StreamInitializer}) the "connection" is the stream: it
+ * carries one request, ends with its response, and knows no keep-alive, upgrade or CONNECT.
+ *
  * <p>Thread-safety: confined to the channel's event loop.
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
@@ -44,6 +49,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionTracker tracker;
 
     private ChannelHandlerContext ctx;
+    /** Serving one HTTP/2 stream rather than an HTTP/1.x connection. */
+    private boolean http2;
     private HttpExchange exchange;
     private boolean readRequested;
     private boolean closing;
@@ -59,6 +66,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.http2 = ctx.channel() instanceof Http2StreamChannel;
     }
 
     @Override
@@ -118,6 +126,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String refused = StrictRequests.check(request);
+        if (refused == null && http2 && HttpMethod.CONNECT.equals(request.method())) {
+            refused = "CONNECT is not supported over HTTP/2";
+        }
         if (refused != null) {
             badRequest(request, refused);
             return;
@@ -131,7 +142,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void badRequest(HttpRequest request, String why) {
         snapshot.get().observer().requestDone(new RequestRecord(snapshot.get().config().name(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), request.method().name(), request.uri(), null,
-                request.protocolVersion().text(), null, null, null, null, 400, 0, 0, System.currentTimeMillis(),
+                protocol(request), null, null, null, null, 400, 0, 0, System.currentTimeMillis(),
                 -1, 0, 0, RequestRecord.Termination.BAD_REQUEST));
         String reason = "malformed request: " + why;
         ctx.writeAndFlush(LocalResponses.of(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, reason, true))
@@ -144,7 +155,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
-        if (closed) {
+        if (closed || http2) {
+            // A stream ends with its response; the connection's watch times out an idle connection.
             return;
         }
         if (closing) {
@@ -183,6 +195,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().remove(HttpFrontendInitializer.FLOW);
         ctx.pipeline().remove(HttpFrontendInitializer.CODEC);
         ctx.pipeline().remove(HttpFrontendInitializer.SCAN);
+    }
+
+    /** Whether this serves an HTTP/2 stream. */
+    boolean http2() {
+        return http2;
+    }
+
+    /** The protocol of {@code request} as the client spoke it, for records and logs. */
+    String protocol(HttpRequest request) {
+        return http2 ? "HTTP/2.0" : request.protocolVersion().text();
     }
 
     /** Whether the connection is to close after the current exchange (halb is stopping). */

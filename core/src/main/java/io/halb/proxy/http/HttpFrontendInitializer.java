@@ -8,6 +8,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flow.FlowControlHandler;
 
 import java.util.function.Supplier;
@@ -16,6 +20,11 @@ import java.util.function.Supplier;
  * The pipeline of an HTTP client connection, as named steps: a scan of the raw request heads for
  * what decoding hides ({@link HeadScanHandler}), the HTTP/1.1 codec in its strict RFC 9112 mode,
  * one decoded message per read (so pipelined requests wait their turn), then the proxy.
+ *
+ * <p>HTTP/2 ({@link #addHttp2Handlers}): the frame codec with its limits, a multiplexer that gives
+ * each client stream a child channel ({@link Http2StreamInitializer}) served by the same proxy, and
+ * the connection's watch ({@link Http2ConnectionWatch}). On a listener with {@code h2c: true} a
+ * {@link Http2PrefaceDetector} chooses between the two by the connection's first bytes.
  */
 public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
 
@@ -27,6 +36,15 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     static final String CODEC = "codec";
     static final String FLOW = "flow";
     static final String FRONTEND = "frontend";
+    static final String H2_PREFACE = "h2-preface";
+    static final String H2_CODEC = "h2-codec";
+    static final String H2_MUX = "h2-mux";
+    static final String H2_WATCH = "h2-watch";
+
+    /** Streams a client may have open at once on one HTTP/2 connection (RFC 9113 recommends at least 100). */
+    static final int H2_MAX_CONCURRENT_STREAMS = 100;
+    /** Request body bytes a client may send on one stream before halb has passed them on. */
+    static final int H2_STREAM_WINDOW = 64 * 1024;
 
     private final Supplier<ListenerSnapshot> snapshot;
     private final Upstreams upstreams;
@@ -41,8 +59,41 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         tracker.add(ch);
+        ListenerSnapshot listener = snapshot.get();
+        if (listener.config().h2c()) {
+            ch.pipeline().addLast(H2_PREFACE, new Http2PrefaceDetector(listener.timeouts().headerRead(),
+                    ctx -> addHttp1(ctx.channel()), ctx -> addHttp2Handlers(ctx.channel())));
+            return;
+        }
+        addHttp1(ch);
+    }
+
+    private void addHttp1(Channel ch) {
         addHttp1Handlers(ch);
         ch.pipeline().addLast(FRONTEND, new HttpFrontendHandler(snapshot, upstreams, tracker));
+    }
+
+    /**
+     * Makes an active connection speak HTTP/2 from here on: after the client's preface (cleartext
+     * with prior knowledge) or once ALPN chose {@code h2}. Streams are read as they come (the
+     * connection reads on its own: flow-control windows, not the socket, hold a client back).
+     */
+    void addHttp2Handlers(Channel ch) {
+        Http2ConnectionWatch watch = new Http2ConnectionWatch(snapshot);
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(H2_MAX_CONCURRENT_STREAMS)
+                        .maxHeaderListSize(MAX_HEADER_SIZE)
+                        .initialWindowSize(H2_STREAM_WINDOW))
+                .validateHeaders(true)
+                // GOAWAY is the watch's to send; a close after it (or at the end of a stop) is immediate.
+                .decoupleCloseAndGoAway(true)
+                .build();
+        ch.pipeline()
+                .addLast(H2_CODEC, codec)
+                .addLast(H2_MUX, new Http2MultiplexHandler(new Http2StreamInitializer(snapshot, upstreams, tracker, watch)))
+                .addLast(H2_WATCH, watch);
+        ch.config().setAutoRead(true);
     }
 
     private static void addHttp1Handlers(Channel ch) {
