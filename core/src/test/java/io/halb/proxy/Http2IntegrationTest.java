@@ -107,6 +107,57 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void gracefulStopSendsGoAwayAndLetsStreamsInFlightFinish() throws Exception {
+        try (TestBackend backend = TestBackend.builder("slow").delay(Duration.ofSeconds(1)).start();
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend));
+             H2Client client = H2Client.connect(halb.address("web"))) {
+            List<H2Client.Exchange> inFlight = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                inFlight.add(client.request(H2Client.get("/slow/" + i), null));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests() == 3);
+
+            long stopStarted = System.nanoTime();
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> halb.halb().stop(Duration.ofSeconds(5)));
+            H2Client.Http2GoAway goAway = client.goAway().get(3, TimeUnit.SECONDS);
+            assertThat(goAway.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
+            assertThat(goAway.lastStreamId()).as("every stream opened so far may finish")
+                    .isGreaterThanOrEqualTo(inFlight.get(2).id());
+            for (int i = 0; i < 3; i++) {
+                H2Client.Exchange ex = inFlight.get(i).await(ANSWERED);
+                assertThat(ex.status()).as("%s", ex).isEqualTo(200);
+                assertThat(ex.bodyText()).isEqualTo("slow GET /slow/" + i);
+            }
+            client.closed().get(5, TimeUnit.SECONDS);
+            stopped.get(10, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - stopStarted)).as("stop(5s) with ~1 s requests in flight")
+                    .isLessThan(Duration.ofSeconds(7));
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosedWithGoAway() throws Exception {
+        try (TestBackend backend = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend).replace("client_idle: 30s", "client_idle: 1s"));
+             H2Client client = H2Client.connect(halb.address("web"))) {
+            assertThat(client.request(H2Client.get("/once"), null).await(ANSWERED).status()).isEqualTo(200);
+            H2Client.Http2GoAway goAway = client.goAway().get(10, TimeUnit.SECONDS);
+            assertThat(goAway.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
+            client.closed().get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void connectionThatNeverFinishesItsPrefaceIsClosed() throws Exception {
+        try (TestBackend backend = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend).replace("header_read: 10s", "header_read: 1s"));
+             RawClient client = halb.connect("web")) {
+            client.write("PRI * HTTP/2.0\r\n");
+            assertThat(client.closedByPeer(Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    @Test
     void http11IsStillServedOnTheSamePort() throws Exception {
         try (TestBackend backend = TestBackend.start("b1");
              HalbFixture halb = HalbFixture.start(h2cTemplate(backend));
