@@ -35,8 +35,8 @@ final class Http2PrefaceDetector extends ByteToMessageDecoder {
     private boolean decided;
 
     /**
-     * @param http1 adds the HTTP/1.1 handlers after this one (the channel is active)
-     * @param http2 adds the HTTP/2 handlers after this one (the channel is active)
+     * @param http1 adds the HTTP/1.1 handlers after this one's context (the channel is active)
+     * @param http2 adds the HTTP/2 handlers after this one's context (the channel is active)
      */
     Http2PrefaceDetector(Duration timeout, Consumer<ChannelHandlerContext> http1, Consumer<ChannelHandlerContext> http2) {
         this.timeout = timeout;

@@ -5,6 +5,7 @@ import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -62,23 +63,30 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
         ListenerSnapshot listener = snapshot.get();
         if (listener.config().h2c()) {
             ch.pipeline().addLast(H2_PREFACE, new Http2PrefaceDetector(listener.timeouts().headerRead(),
-                    ctx -> addHttp1(ctx.channel()), ctx -> addHttp2Handlers(ctx.channel())));
+                    this::addHttp1Handlers, this::addHttp2Handlers));
             return;
         }
-        addHttp1(ch);
-    }
-
-    private void addHttp1(Channel ch) {
         addHttp1Handlers(ch);
         ch.pipeline().addLast(FRONTEND, new HttpFrontendHandler(snapshot, upstreams, tracker));
     }
 
     /**
-     * Makes an active connection speak HTTP/2 from here on: after the client's preface (cleartext
-     * with prior knowledge) or once ALPN chose {@code h2}. Streams are read as they come (the
-     * connection reads on its own: flow-control windows, not the socket, hold a client back).
+     * The connection speaks HTTP/1.1 (the first bytes were not the HTTP/2 preface): the same steps
+     * as a plain connection, added after {@code ctx}, which then leaves.
      */
-    void addHttp2Handlers(Channel ch) {
+    void addHttp1Handlers(ChannelHandlerContext ctx) {
+        addHttp1Handlers(ctx.channel());
+        ctx.pipeline().addLast(FRONTEND, new HttpFrontendHandler(snapshot, upstreams, tracker));
+    }
+
+    /**
+     * Makes an active connection speak HTTP/2 from here on, with the handlers added after
+     * {@code ctx} (the step that decided, which then leaves): after the client's preface
+     * (cleartext with prior knowledge) or once ALPN chose {@code h2}. Called on the channel's event
+     * loop. The connection reads on its own from here: the flow-control windows, not the socket,
+     * hold a client back.
+     */
+    void addHttp2Handlers(ChannelHandlerContext ctx) {
         Http2ConnectionWatch watch = new Http2ConnectionWatch(snapshot);
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
@@ -89,11 +97,11 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
                 // GOAWAY is the watch's to send; a close after it (or at the end of a stop) is immediate.
                 .decoupleCloseAndGoAway(true)
                 .build();
-        ch.pipeline()
+        ctx.pipeline()
                 .addLast(H2_CODEC, codec)
                 .addLast(H2_MUX, new Http2MultiplexHandler(new Http2StreamInitializer(snapshot, upstreams, tracker, watch)))
                 .addLast(H2_WATCH, watch);
-        ch.config().setAutoRead(true);
+        ctx.channel().config().setAutoRead(true);
     }
 
     private static void addHttp1Handlers(Channel ch) {
