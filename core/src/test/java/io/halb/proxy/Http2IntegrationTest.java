@@ -158,6 +158,36 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void aProxyProtocolHeaderNamesTheClientOfEveryStream() throws Exception {
+        try (TestBackend backend = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend).replace("h2c: true}",
+                     "h2c: true, proxy_protocol: {trusted: [127.0.0.0/8]}}"));
+             H2Client client = H2Client.connect(halb.address("web"),
+                     "PROXY TCP4 198.18.0.7 127.0.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII))) {
+            for (int i = 0; i < 2; i++) {
+                H2Client.Exchange ex = client.request(H2Client.get("/p" + i), null).await(ANSWERED);
+                assertThat(ex.status()).as("%s", ex).isEqualTo(200);
+                assertThat(backend.lastRequest().header("x-forwarded-for")).contains("198.18.0.7");
+            }
+        }
+    }
+
+    @Test
+    void serverFailuresAreAnsweredPerStream() throws Exception {
+        try (TestBackend backend = TestBackend.builder("reset").mode(TestBackend.Mode.RESET).start();
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend));
+             H2Client client = H2Client.connect(halb.address("web"))) {
+            H2Client.Exchange ex = client.request(H2Client.get("/boom"), null).await(ANSWERED);
+            assertThat(ex.status()).as("%s", ex).isEqualTo(502);
+            assertThat(ex.bodyText()).contains("server reset");
+            H2Client.Exchange post = client.request(H2Client.headers("POST", "/boom"), "abc".getBytes(StandardCharsets.US_ASCII))
+                    .await(ANSWERED);
+            assertThat(post.status()).as("%s", post).isEqualTo(502);
+            assertThat(client.isOpen()).isTrue();
+        }
+    }
+
+    @Test
     void http11IsStillServedOnTheSamePort() throws Exception {
         try (TestBackend backend = TestBackend.start("b1");
              HalbFixture halb = HalbFixture.start(h2cTemplate(backend));

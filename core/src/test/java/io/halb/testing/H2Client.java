@@ -72,6 +72,11 @@ public final class H2Client implements Closeable {
 
     /** Connects and sends the connection preface, with a 1 MiB receive window per stream and per connection. */
     public static H2Client connect(InetSocketAddress address) throws InterruptedException {
+        return connect(address, null);
+    }
+
+    /** Like {@link #connect(InetSocketAddress)}, with {@code prelude} (a PROXY protocol header) sent before the preface. */
+    public static H2Client connect(InetSocketAddress address, byte[] prelude) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("h2-client", true),
                 NioIoHandler.newFactory());
         H2Client[] self = new H2Client[1];
@@ -82,26 +87,18 @@ public final class H2Client implements Closeable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline()
-                                    .addLast(Http2FrameCodecBuilder.forClient()
-                                            .initialSettings(Http2Settings.defaultSettings().initialWindowSize(WINDOW))
-                                            .validateHeaders(false)
-                                            .build())
-                                    .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
-                                    .addLast(new ChannelInboundHandlerAdapter() {
-                                        @Override
-                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                            if (msg instanceof Http2GoAwayFrame g) {
-                                                self[0].goAway.complete(new Http2GoAway(g.lastStreamId(), g.errorCode()));
-                                            }
-                                            ReferenceCountUtil.release(msg);
-                                        }
-
-                                        @Override
-                                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                            ctx.close();
-                                        }
-                                    });
+                            // The HTTP/2 handlers join once connected, so a prelude goes out before the preface.
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelActive(ChannelHandlerContext ctx) {
+                                    if (prelude != null) {
+                                        ctx.writeAndFlush(ctx.alloc().buffer(prelude.length).writeBytes(prelude));
+                                    }
+                                    addHttp2Handlers(ctx, self);
+                                    ctx.pipeline().remove(this);
+                                    ctx.fireChannelActive();
+                                }
+                            });
                         }
                     })
                     .connect(address).sync().channel();
@@ -113,6 +110,29 @@ public final class H2Client implements Closeable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    private static void addHttp2Handlers(ChannelHandlerContext ctx, H2Client[] self) {
+        ctx.pipeline()
+                .addLast(Http2FrameCodecBuilder.forClient()
+                        .initialSettings(Http2Settings.defaultSettings().initialWindowSize(WINDOW))
+                        .validateHeaders(false)
+                        .build())
+                .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
+                .addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof Http2GoAwayFrame g) {
+                            self[0].goAway.complete(new Http2GoAway(g.lastStreamId(), g.errorCode()));
+                        }
+                        ReferenceCountUtil.release(msg);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                });
     }
 
     /** {@code GET path} with authority {@code app.test}. */
