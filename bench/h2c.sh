@@ -54,7 +54,7 @@ EOF
 cat >"$TMP/haproxy.cfg" <<EOF
 global
   nbthread 1
-  maxconn 10000
+  maxconn 4000
 defaults
   mode http
   timeout connect 5s
@@ -73,29 +73,36 @@ backend b
 EOF
 
 ( exec taskset -c 1 nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" ) >"$TMP/nginx.log" 2>&1 & PIDS+=($!)
-( cd "$REPO" && exec taskset -c 1 ./halb run -c "$TMP/halb.yaml" ) >"$TMP/halb.log" 2>&1 & PIDS+=($!)
-( exec taskset -c 1 haproxy -db -f "$TMP/haproxy.cfg" ) >"$TMP/haproxy.log" 2>&1 & PIDS+=($!)
+( cd "$REPO" && exec taskset -c 1 ./halb run -c "$TMP/halb.yaml" ) >"$TMP/halb.log" 2>&1 & PIDS+=($!); HALB_PID=$!
+( exec taskset -c 1 haproxy -db -f "$TMP/haproxy.cfg" ) >"$TMP/haproxy.log" 2>&1 & PIDS+=($!); HAPROXY_PID=$!
 wait_port "$BACKEND" && wait_port "$HALB" && wait_port "$HAPROXY_H1" || { cat "$TMP"/*.log >&2; exit 1; }
 
-run() {  # label url h2load-args...
-  local label=$1 url=$2; shift 2
-  local out
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime+stime of the whole process, in clock ticks
+
+run() {  # label pid url h2load-args...
+  local label=$1 pid=$2 url=$3; shift 3
+  local out before after
+  before=$(ticks "$pid")
   out=$(taskset -c 0 h2load -D "$DURATION" -c "$CONNS" "$@" "$url" 2>&1)
+  after=$(ticks "$pid")
   local rps; rps=$(awk '/^finished in/ {print $4}' <<<"$out")
+  local done; done=$(awk '/^requests:/ {print $8}' <<<"$out")
+  local cpu; cpu=$(awk -v t=$((after - before)) -v n="$done" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }')
   local status; status=$(awk '/^status codes:/ {print $3, $4, $5, $6, $7, $8, $9, $10}' <<<"$out")
   local lat; lat=$(awk '/^time for request:/ {print "mean " $6 ", sd " $7}' <<<"$out")
-  printf '| %-28s | %10s | %-22s | %s |\n' "$label" "$rps" "$lat" "$status"
+  printf '| %-20s | %10s | %8s | %-24s | %s |\n' "$label" "$rps" "$cpu" "$lat" "$status"
 }
 
 # Warm-up: the JIT compiles halb's hot path.
-taskset -c 0 h2load -D 5 -c "$CONNS" -m "$STREAMS" "http://127.0.0.1:$HALB/" >/dev/null 2>&1
-taskset -c 0 h2load -D 3 -c "$CONNS" --h1 "http://127.0.0.1:$HALB/" >/dev/null 2>&1
+taskset -c 0 h2load -D 10 -c "$CONNS" -m "$STREAMS" "http://127.0.0.1:$HALB/" >/dev/null 2>&1
+taskset -c 0 h2load -D 5 -c "$CONNS" --h1 "http://127.0.0.1:$HALB/" >/dev/null 2>&1
+taskset -c 0 h2load -D 3 -c "$CONNS" -m "$STREAMS" "http://127.0.0.1:$HAPROXY/" >/dev/null 2>&1
 
 echo "h2load -D $DURATION -c $CONNS; h2c with -m $STREAMS streams per connection; body 2 B; $(nproc) CPUs"
 echo
-echo '| target | req/s | time for request | status codes (2xx 3xx 4xx 5xx) |'
-echo '|---|---|---|---|'
-run "halb, h2c" "http://127.0.0.1:$HALB/" -m "$STREAMS"
-run "HAProxy, h2c" "http://127.0.0.1:$HAPROXY/" -m "$STREAMS"
-run "halb, HTTP/1.1" "http://127.0.0.1:$HALB/" --h1
-run "HAProxy, HTTP/1.1" "http://127.0.0.1:$HAPROXY_H1/" --h1
+echo '| target | req/s | proxy CPU µs/req | time for request | status codes |'
+echo '|---|---|---|---|---|'
+run "halb, h2c" "$HALB_PID" "http://127.0.0.1:$HALB/" -m "$STREAMS"
+run "HAProxy, h2c" "$HAPROXY_PID" "http://127.0.0.1:$HAPROXY/" -m "$STREAMS"
+run "halb, HTTP/1.1" "$HALB_PID" "http://127.0.0.1:$HALB/" --h1
+run "HAProxy, HTTP/1.1" "$HAPROXY_PID" "http://127.0.0.1:$HAPROXY_H1/" --h1

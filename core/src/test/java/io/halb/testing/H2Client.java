@@ -215,6 +215,7 @@ public final class H2Client implements Closeable {
         private volatile boolean ended;
         private volatile Http2StreamChannel stream;
         private long uploadRemaining;
+        private final byte[] chunk = new byte[CHUNK];
         private long uploadPosition;
         private final ChannelInboundHandlerAdapter handler = new ChannelInboundHandlerAdapter() {
             @Override
@@ -285,12 +286,13 @@ public final class H2Client implements Closeable {
         private void pump() {
             while (uploadRemaining > 0 && stream.isActive() && stream.isWritable()) {
                 int n = (int) Math.min(CHUNK, uploadRemaining);
-                byte[] bytes = new byte[n];
+                // One chunk array for the whole upload: garbage at the upload's rate would show as heap growth.
+                byte[] bytes = chunk;
                 Payload.fill(uploadPosition, bytes, 0, n);
                 sent.update(bytes, 0, n);
                 uploadPosition += n;
                 uploadRemaining -= n;
-                stream.write(new DefaultHttp2DataFrame(stream.alloc().buffer(n).writeBytes(bytes), uploadRemaining == 0));
+                stream.write(new DefaultHttp2DataFrame(stream.alloc().directBuffer(n).writeBytes(bytes, 0, n), uploadRemaining == 0));
             }
             stream.flush();
         }

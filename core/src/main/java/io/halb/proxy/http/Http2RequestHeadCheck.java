@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Refuses, before conversion to HTTP/1.1, a request whose head lacks a pseudo-header RFC 9113
  * §8.3.1 requires ({@code :method}; {@code :scheme} and {@code :path} unless CONNECT): the stream
  * is reset with PROTOCOL_ERROR. Netty's HPACK decoder checks the pseudo-headers it is given, not the
- * ones missing. One-shot: it leaves the pipeline after the first HEADERS frame.
+ * ones missing. Only the first HEADERS frame is a request head; trailers pass (a flag rather than
+ * leaving the pipeline: a pipeline change per stream costs more than a branch).
  *
  * <p>Thread-safety: confined to the stream channel's event loop.
  */
@@ -23,15 +24,17 @@ final class Http2RequestHeadCheck extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(Http2RequestHeadCheck.class);
 
+    private boolean headSeen;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof Http2HeadersFrame frame)) {
+        if (headSeen || !(msg instanceof Http2HeadersFrame frame)) {
             ctx.fireChannelRead(msg);
             return;
         }
+        headSeen = true;
         String missing = missing(frame.headers());
         if (missing == null) {
-            ctx.pipeline().remove(this);
             ctx.fireChannelRead(msg);
             return;
         }

@@ -167,6 +167,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void awaitRequest() {
+        if (http2) {
+            // A stream exists because its HEADERS arrived: the head is already here.
+            requestRead();
+            return;
+        }
         Duration limit = firstRequest ? snapshot.get().timeouts().headerRead() : snapshot.get().timeouts().clientIdle();
         idleTimer = ctx.executor().schedule(this::onIdleTimeout, limit.toNanos(), TimeUnit.NANOSECONDS);
         requestRead();

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 import java.util.function.Supplier;
 
@@ -38,6 +39,7 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     static final String FLOW = "flow";
     static final String FRONTEND = "frontend";
     static final String H2_PREFACE = "h2-preface";
+    static final String H2_FLUSH = "h2-flush";
     static final String H2_CODEC = "h2-codec";
     static final String H2_MUX = "h2-mux";
     static final String H2_WATCH = "h2-watch";
@@ -98,6 +100,8 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
                 .decoupleCloseAndGoAway(true)
                 .build();
         ctx.pipeline()
+                // Responses of many streams finish in one event-loop turn: one write to the socket for all.
+                .addLast(H2_FLUSH, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast(H2_CODEC, codec)
                 .addLast(H2_MUX, new Http2MultiplexHandler(new Http2StreamInitializer(snapshot, upstreams, tracker, watch)))
                 .addLast(H2_WATCH, watch);
