@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param sniRoutes tcp only; raw TLS routed by the ClientHello's SNI, never decrypted
  * @param proxyProtocolFrom peers (e.g. an L4 balancer in front of halb) whose connections start with
  *                  a PROXY protocol header (v1 or v2) naming the real client; empty: none do
+ * @param limits    connection and rate limits: the top level's {@code limits:} overridden by the listener's
  */
 public record ListenerConfig(
         String name,
@@ -21,7 +22,8 @@ public record ListenerConfig(
         List<RouteConfig> routes,
         Optional<TlsConfig> tls,
         List<SniRouteConfig> sniRoutes,
-        List<Cidr> proxyProtocolFrom) {
+        List<Cidr> proxyProtocolFrom,
+        LimitsConfig limits) {
 
     public ListenerConfig {
         Names.check("listener name", name);
@@ -32,6 +34,13 @@ public record ListenerConfig(
         Objects.requireNonNull(tls, "tls");
         sniRoutes = List.copyOf(sniRoutes);
         proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    /** With the default limits. */
+    public ListenerConfig(String name, HostPort bind, Mode mode, String pool, List<RouteConfig> routes,
+                          Optional<TlsConfig> tls, List<SniRouteConfig> sniRoutes, List<Cidr> proxyProtocolFrom) {
+        this(name, bind, mode, pool, routes, tls, sniRoutes, proxyProtocolFrom, LimitsConfig.DEFAULTS);
     }
 
     /** A listener that expects no PROXY protocol header. */

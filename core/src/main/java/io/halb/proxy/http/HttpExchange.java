@@ -189,9 +189,13 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     // ---- start: route, pick, connect -------------------------------------------------------------
 
-    /** Routes and starts the request. Called once, with the request head just read. */
-    void start() {
-        pool = listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
+    /**
+     * Routes and starts the request. Called once, with the request head just read.
+     *
+     * @param divert the pool a limit sends this request to instead of its route, or {@code null}
+     */
+    void start(Pool divert) {
+        pool = divert != null ? divert : listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
         HeaderRewriter.toServer(request.headers(), clientAddress, "http", upgradeRequested);
@@ -322,6 +326,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         upstream = ch;
         backend = ch.pipeline().get(HttpBackendHandler.class);
         backend.attach(this);
+        // halb sends one request at a time: the server's next bytes are this request's response head.
+        ((io.halb.guard.ResponseHeadScanHandler) ch.pipeline().get(HttpBackendInitializer.SCAN)).expectResponse();
         upstreamKeepAlive = false;
         responseSeen = false;
     }
