@@ -419,6 +419,11 @@ public final class Halb implements AutoCloseable {
         return snapshot.config();
     }
 
+    /** A listener's limits and their state (open connections, client table), or {@code null}. */
+    public io.halb.guard.Limiter limiter(String listener) {
+        return limiters.get(listener);
+    }
+
     /** Counters of the proxy: connections, requests, retries, local answers. */
     public ConnectionTracker connections() {
         return tracker;
