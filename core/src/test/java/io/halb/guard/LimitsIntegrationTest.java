@@ -285,6 +285,70 @@ class LimitsIntegrationTest {
         }
     }
 
+    @Test
+    void aTcpTarpitHoldsTheConnectionThenCloses() throws Exception {
+        try (TcpEchoBackend echo = TcpEchoBackend.start();
+             HalbFixture halb = HalbFixture.start("""
+                     listeners:
+                       - {name: db, bind: "127.0.0.1:0", mode: tcp, pool: db,
+                          limits: {per_client: {connection_rate: {rate: 1, burst: 1}}, action: tarpit, tarpit: 1s}}
+                     pools:
+                       - {name: db, health: {type: none}, servers: [{name: e1, address: "{{echo}}"}]}
+                     """, Map.of("echo", echo))) {
+            try (Socket first = connect(halb.address("db"), FLOOD)) {
+                assertThat(echoes(first)).isTrue();
+            }
+            long start = System.nanoTime();
+            try (Socket second = connect(halb.address("db"), FLOOD)) {
+                assertThat(closedUnanswered(second)).isTrue();
+            }
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(900);
+            assertThat(echo.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void limitsJudgeTheClientThatAProxyProtocolHeaderNames() throws Exception {
+        try (TestBackend web = TestBackend.start("w1");
+             TestBackend busy = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(template("{deny: [198.18.0.5/32]}").replace(
+                     "    limits:", "    proxy_protocol: {trusted: [127.0.0.1/32]}\n    limits:"),
+                     Map.of("web", web, "busy", busy))) {
+            try (RawClient c = halb.connect("web")) {
+                c.write("PROXY TCP4 198.18.0.5 127.0.0.1 5555 80\r\n" + RawClient.get("a.example", "/denied"));
+                assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+            }
+            try (RawClient c = halb.connect("web")) {
+                c.write("PROXY TCP4 198.18.0.6 127.0.0.1 5555 80\r\n" + RawClient.get("a.example", "/ok"));
+                assertThat(c.readResponse().status()).isEqualTo(200);
+            }
+            assertThat(web.requests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aReloadKeepsTheCountsAndAppliesTheNewLimitsToNewConnections() throws Exception {
+        try (TestBackend web = TestBackend.start("w1");
+             TestBackend busy = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(template("{per_client: {max_connections: 1}}"),
+                     Map.of("web", web, "busy", busy))) {
+            try (RawClient held = RawClient.connectFrom(halb.address("web"), FLOOD)) {
+                held.write(RawClient.get("a.example", "/held"));
+                assertThat(held.readResponse().status()).isEqualTo(200);
+                assertThat(get(halb, FLOOD, "/over").status()).isEqualTo(429);
+                String next = HalbFixture.render(template("{per_client: {max_connections: 2}}"), Map.of("web", web, "busy", busy));
+                assertThat(halb.halb().reload(io.halb.config.ConfigLoader.parse(next, HalbFixture.SOURCE, Map.of()))
+                        .applied()).isTrue();
+                // The held connection still counts: one more fits, not two.
+                try (RawClient second = RawClient.connectFrom(halb.address("web"), FLOOD)) {
+                    second.write(RawClient.get("a.example", "/second"));
+                    assertThat(second.readResponse().status()).isEqualTo(200);
+                    assertThat(get(halb, FLOOD, "/third").status()).isEqualTo(429);
+                }
+            }
+        }
+    }
+
     static Socket connect(InetSocketAddress to, String from) throws IOException {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
