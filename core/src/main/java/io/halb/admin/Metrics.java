@@ -95,6 +95,7 @@ public final class Metrics implements TrafficObserver, Limiter.RefusalCounter {
     // label set, so a lost race only caches the same data point twice.
     private final ConcurrentHashMap<String, HttpListenerSeries> http = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TcpListenerSeries> tcp = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicReferenceArray<CounterDataPoint>> refusals = new ConcurrentHashMap<>();
 
     public Metrics(ControlPlane plane) {
         Objects.requireNonNull(plane, "plane");
@@ -197,10 +198,21 @@ public final class Metrics implements TrafficObserver, Limiter.RefusalCounter {
         }
     }
 
-    /** A limit refused (or diverted) a connection or request; rare enough for the client's own lookup. */
+    /** A limit refused (or diverted) a connection or request: one cached data point per (listener, reason). */
     @Override
     public void refused(String listener, Refusal.Reason reason) {
-        limitRefusals.labelValues(orNone(listener), reason.label()).inc();
+        String name = orNone(listener);
+        AtomicReferenceArray<CounterDataPoint> points = refusals.get(name);
+        if (points == null) {
+            points = refusals.computeIfAbsent(name, n -> new AtomicReferenceArray<>(Refusal.Reason.values().length));
+        }
+        CounterDataPoint point = points.get(reason.ordinal());
+        if (point == null) {
+            // labelValues returns the one data point of these labels, so racing threads agree.
+            point = limitRefusals.labelValues(name, reason.label());
+            points.set(reason.ordinal(), point);
+        }
+        point.inc();
     }
 
     @Override
