@@ -110,9 +110,9 @@ public final class Limiter {
         return new Refusal(Reason.REQUEST_RATE, c.action());
     }
 
-    /** A request body too slow: counted here, answered by the proxy. */
-    public void bodyTooSlow() {
-        counter.refused(listener, Reason.BODY_RATE);
+    /** A refusal the proxy made itself (a body too slow, a slow reader): counted here. */
+    public void count(Reason reason) {
+        counter.refused(listener, reason);
     }
 
     void released(boolean counted, ClientState state) {

@@ -27,7 +27,9 @@ public record Refusal(Reason reason, LimitAction action) {
         /** The client sends requests faster than per_client.request_rate. */
         REQUEST_RATE("request rate of this address over its limit"),
         /** A request body arrived slower than min_body_rate. */
-        BODY_RATE("request body slower than min_body_rate");
+        BODY_RATE("request body slower than min_body_rate"),
+        /** A client took nothing of a response for client_idle (slow read). */
+        SLOW_READ("response not read for client_idle");
 
         private final String text;
 

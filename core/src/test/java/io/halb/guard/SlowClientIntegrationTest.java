@@ -150,6 +150,28 @@ class SlowClientIntegrationTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void aClientThatReadsNothingOfAResponseIsCutAfterClientIdle() throws Exception {
+        try (TestBackend web = TestBackend.builder("w1").stream(1L << 30, false).start();
+             HalbFixture halb = HalbFixture.start(template("{header_read: 5s, client_idle: 2s, server: 3s}", "{}"),
+                     Map.of("web", web))) {
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(4096);
+                s.bind(new InetSocketAddress(InetAddress.getByName(FLOOD), 0));
+                s.connect(halb.address("web"), 5000);
+                s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: a.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                long start = System.nanoTime();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> halb.halb().scrapeMetrics().contains("reason=\"slow_read\"} 1.0"));
+                long tookMillis = (System.nanoTime() - start) / 1_000_000;
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> web.openConnections() == 0);
+                assertThat(tookMillis).isGreaterThanOrEqualTo(2000);
+                figure("slow reader: a client reading nothing of a 1 GiB response was cut " + tookMillis
+                        + " ms after its request (client_idle 2s, server 3s)");
+            }
+        }
+    }
+
     private static void dribble(List<Socket> sockets) {
         byte[] line = "X-Slow: 1\r\n".getBytes(StandardCharsets.US_ASCII);
         try {

@@ -242,7 +242,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (bodyMeter.windowTooSlow(System.nanoTime())) {
             stopBodyMeter();
             Admission admission = Admission.of(ctx.channel());
-            admission.limiter().bodyTooSlow();
+            admission.limiter().count(Refusal.Reason.BODY_RATE);
             exchange.respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, RequestRecord.Termination.CLIENT_TIMEOUT,
                     "request body slower than min_body_rate " + admission.config().minBodyRate() + "/s");
         }
