@@ -1,5 +1,7 @@
 package io.halb.admin;
 
+import io.halb.guard.Limiter;
+import io.halb.guard.Refusal;
 import io.halb.proxy.RequestRecord;
 import io.halb.proxy.RequestRecord.Termination;
 import io.halb.proxy.SessionRecord;
@@ -50,7 +52,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@link #scrape()} may be called from any thread but an event loop: it reads the control plane,
  * JMX beans and /proc.
  */
-public final class Metrics implements TrafficObserver {
+public final class Metrics implements TrafficObserver, Limiter.RefusalCounter {
 
     /** The content type of {@link #scrape()}: Prometheus text format 0.0.4. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -70,7 +72,7 @@ public final class Metrics implements TrafficObserver {
 
     private static final Termination[] LOCAL_REASONS = {
         Termination.BAD_REQUEST, Termination.NO_SERVER, Termination.QUEUE,
-        Termination.SERVER_ERROR, Termination.SERVER_TIMEOUT};
+        Termination.SERVER_ERROR, Termination.SERVER_TIMEOUT, Termination.LIMITED, Termination.CLIENT_TIMEOUT};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
@@ -86,12 +88,14 @@ public final class Metrics implements TrafficObserver {
     private final Counter tcpConnectFailures;
     private final Counter tcpBytes;
     private final Histogram tcpDuration;
+    private final Counter limitRefusals;
 
     // Cached data points by listener, then pool, then server. Written on a miss (once per name
     // triple, on any event loop), read on every record; the client itself keeps one data point per
     // label set, so a lost race only caches the same data point twice.
     private final ConcurrentHashMap<String, HttpListenerSeries> http = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TcpListenerSeries> tcp = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicReferenceArray<CounterDataPoint>> refusals = new ConcurrentHashMap<>();
 
     public Metrics(ControlPlane plane) {
         Objects.requireNonNull(plane, "plane");
@@ -133,6 +137,9 @@ public final class Metrics implements TrafficObserver {
                 .classicUpperBounds(SESSION_BUCKETS)
                 .withoutExemplars()
                 .register(registry);
+        limitRefusals = counter("halb_limit_refusals",
+                "Connections and requests a limit refused or diverted, by reason (docs/protection.md)",
+                "listener", "reason");
         registry.register(new MetricsPlaneCollector(plane));
         registerJvmMetrics(registry);
         registry.register(new KernelCountersCollector());
@@ -189,6 +196,23 @@ public final class Metrics implements TrafficObserver {
                 default -> pool.listener.local[termination.ordinal()].inc();
             }
         }
+    }
+
+    /** A limit refused (or diverted) a connection or request: one cached data point per (listener, reason). */
+    @Override
+    public void refused(String listener, Refusal.Reason reason) {
+        String name = orNone(listener);
+        AtomicReferenceArray<CounterDataPoint> points = refusals.get(name);
+        if (points == null) {
+            points = refusals.computeIfAbsent(name, n -> new AtomicReferenceArray<>(Refusal.Reason.values().length));
+        }
+        CounterDataPoint point = points.get(reason.ordinal());
+        if (point == null) {
+            // labelValues returns the one data point of these labels, so racing threads agree.
+            point = limitRefusals.labelValues(name, reason.label());
+            points.set(reason.ordinal(), point);
+        }
+        point.inc();
     }
 
     @Override

@@ -41,6 +41,8 @@ final class ConfigBinder {
     private final Map<String, String> listenerNames = new HashMap<>();
     private final List<BindSite> binds = new ArrayList<>();
     private boolean poolListRead;
+    /** The top level's {@code limits:}, which every listener's own limits override key by key. */
+    private LimitsConfig defaultLimits = LimitsConfig.DEFAULTS;
 
     ConfigBinder(Binder binder, Path source) {
         this.b = binder;
@@ -51,11 +53,12 @@ final class ConfigBinder {
     HalbConfig bind(YamlNode root) {
         if (!(root instanceof YamlNode.Mapping)) {
             b.error(root, "", "expected a mapping at the top level (keys admin, event_loops, listeners, pools, "
-                    + "timeouts, cluster, access_log), got " + root.kindName());
+                    + "timeouts, cluster, access_log, limits), got " + root.kindName());
             return null;
         }
         Fields f = b.fields(root, "", "admin", "event_loops", "listeners", "pools", "timeouts", "cluster",
-                "access_log");
+                "access_log", "limits");
+        defaultLimits = f.optional("limits", limits().over(LimitsConfig.DEFAULTS), LimitsConfig.DEFAULTS);
         AdminConfig admin = f.optional("admin", this::admin, AdminConfig.defaults());
         Integer eventLoops = f.optional("event_loops", b.integer(), 0);
         List<PoolConfig> poolList = f.required("pools", b.nonEmptyListOf(this::pool, "pool"));
@@ -127,7 +130,8 @@ final class ConfigBinder {
     // ---- listeners
 
     private ListenerConfig listener(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes", "proxy_protocol", "h2c");
+        Fields f = b.fields(node, path, "name", "bind", "mode", "pool", "routes", "tls", "sni_routes", "proxy_protocol",
+                "limits", "h2c");
         if (f == null) {
             return null;
         }
@@ -147,6 +151,7 @@ final class ConfigBinder {
         Optional<TlsConfig> tls = f.optional("tls", this::tls);
         List<SniRouteConfig> sniRoutes = f.optional("sni_routes", b.listOf(this::sniRoute), List.of());
         List<Cidr> proxyFrom = f.optional("proxy_protocol", this::proxyProtocol, List.of());
+        LimitsConfig limits = f.optional("limits", limits().over(defaultLimits), defaultLimits);
         Boolean h2c = f.optional("h2c", b.bool(), false);
         if (Boolean.TRUE.equals(h2c) && tls.isPresent()) {
             f.error("h2c", "cleartext HTTP/2 only (a tls listener offers HTTP/2 through ALPN)");
@@ -157,7 +162,12 @@ final class ConfigBinder {
         if (bind != null && bind.port() != 0) {
             binds.add(new BindSite(bind, f.at("bind"), f.path("bind"), owner));
         }
-        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes, proxyFrom, h2c));
+        return f.build(() -> new ListenerConfig(name, bind, mode, pool, routes, tls, sniRoutes, proxyFrom,
+                limits, h2c));
+    }
+
+    private LimitsBinder limits() {
+        return new LimitsBinder(b, poolRef(null));
     }
 
     /** {@code proxy_protocol: {trusted: [CIDR, ...]}}: the peers whose connections carry a PROXY header. */

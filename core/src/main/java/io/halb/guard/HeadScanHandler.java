@@ -105,6 +105,14 @@ public final class HeadScanHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /**
+     * Whether bytes of a message that has not ended have arrived: a request head has begun. The
+     * frontend bounds the rest of that head by {@code timeouts.header_read}, not the idle timeout.
+     */
+    public boolean inMessage() {
+        return state != LEADING && state != PASS && state != FAILED;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf buf)) {

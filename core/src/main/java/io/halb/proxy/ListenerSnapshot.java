@@ -20,6 +20,7 @@ public final class ListenerSnapshot {
     private final Pool defaultPool;
     private final List<Route> routes;
     private final TrafficObserver observer;
+    private final Map<String, Pool> pools;
 
     /**
      * @param pools    every pool of the snapshot by name; the configuration was validated, so names resolve
@@ -29,6 +30,7 @@ public final class ListenerSnapshot {
         this.config = config;
         this.timeouts = timeouts;
         this.observer = observer;
+        this.pools = Map.copyOf(pools);
         this.defaultPool = require(pools, config.pool());
         this.routes = config.routes().stream().map(r -> new Route(r, require(pools, r.pool()))).toList();
     }
@@ -55,6 +57,11 @@ public final class ListenerSnapshot {
 
     public Pool defaultPool() {
         return defaultPool;
+    }
+
+    /** A pool of the snapshot by name (where limits divert traffic), or the default pool if there is none. */
+    public Pool pool(String name) {
+        return pools.getOrDefault(name, defaultPool);
     }
 
     /**

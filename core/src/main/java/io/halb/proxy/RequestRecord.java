@@ -51,6 +51,10 @@ public record RequestRecord(
         SERVER_ERROR,
         /** halb answered itself: the server timed out (504). */
         SERVER_TIMEOUT,
+        /** halb answered itself: a limit refused the request (429). */
+        LIMITED,
+        /** halb answered itself: the client sent its request body too slowly (408). */
+        CLIENT_TIMEOUT,
         /** The client went away before the end. */
         CLIENT_ABORT,
         /** The response started and was then cut: the server failed or timed out mid-response. */

@@ -42,8 +42,12 @@ final class EffectiveConfig {
         if (v instanceof Duration d) {
             return io.halb.config.Durations.format(d);
         }
-        if (v instanceof HostPort || v instanceof Path || v instanceof HashKey) {
+        if (v instanceof HostPort || v instanceof Path || v instanceof HashKey || v instanceof io.halb.config.Cidr
+                || v instanceof io.halb.config.DataSize) {
             return v.toString();
+        }
+        if (v instanceof io.halb.config.LimitAction a && !(a instanceof io.halb.config.LimitAction.Divert)) {
+            return a.toString();
         }
         if (v instanceof Enum<?> e) {
             return e.name().toLowerCase(Locale.ROOT);

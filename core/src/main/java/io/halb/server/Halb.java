@@ -13,7 +13,10 @@ import io.halb.config.ConfigLoader;
 import io.halb.config.HalbConfig;
 import io.halb.config.ListenerConfig;
 import io.halb.config.Mode;
+import io.halb.guard.ConnectionGuardHandler;
+import io.halb.guard.Limiters;
 import io.halb.guard.SynPosture;
+import io.halb.proxy.ClientAddress;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.Pool;
@@ -83,6 +86,8 @@ public final class Halb implements AutoCloseable {
     private StateFile stateFile;
     private Checks checks;
     private Metrics metrics;
+    /** Each listener's limits and their state, kept across reloads by listener name. */
+    private Limiters limiters;
     private AccessLog accessLog;
     private AdminServer admin;
     private boolean stopped;
@@ -121,6 +126,7 @@ public final class Halb implements AutoCloseable {
             }
             fileConfig = config;
             metrics = new Metrics(controlPlane());
+            limiters = new Limiters(metrics);
             openAccessLog(config.accessLog());
             Snapshot s = build(config, null);
             snapshot = s;
@@ -175,7 +181,8 @@ public final class Halb implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, lc.mode() == Mode.TCP)
-                .childHandler(withProxyProtocol(lc, initializer(lc, current)))
+                .childHandler(withProxyProtocol(lc, ConnectionGuardHandler.before(initializer(lc, current),
+                        limiters.of(lc.name(), lc.limits()), lc.mode() == Mode.HTTP, ClientAddress::of)))
                 .bind(lc.bind().host(), lc.bind().port())
                 .sync()
                 .channel();
@@ -286,6 +293,7 @@ public final class Halb implements AutoCloseable {
             }
         }
         listeners.putAll(fresh);
+        limiters.configure(built.config().listeners());
         if (!next.accessLog().equals(fileConfig.accessLog())) {
             try {
                 openAccessLog(next.accessLog());
@@ -409,6 +417,11 @@ public final class Halb implements AutoCloseable {
     /** The configuration being served (with runtime changes applied). */
     public HalbConfig config() {
         return snapshot.config();
+    }
+
+    /** A listener's limits and their state (open connections, client table), or {@code null}. */
+    public io.halb.guard.Limiter limiter(String listener) {
+        return limiters.get(listener);
     }
 
     /** Counters of the proxy: connections, requests, retries, local answers. */

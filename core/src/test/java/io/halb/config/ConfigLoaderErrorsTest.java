@@ -569,7 +569,7 @@ class ConfigLoaderErrorsTest {
                   - {name: web, servers: [{name: a, address: 127.0.0.1:9001, weight: 999}]}
                 """), ConfigException.class);
         assertThat(e.getMessage().split("\n")).containsExactly(
-                "/etc/halb/halb.yaml:2:50: listeners[0].colour: unknown key; allowed here: name, bind, mode, pool, routes, tls, sni_routes, proxy_protocol, h2c",
+                "/etc/halb/halb.yaml:2:50: listeners[0].colour: unknown key; allowed here: name, bind, mode, pool, routes, tls, sni_routes, proxy_protocol, limits, h2c",
                 "/etc/halb/halb.yaml:4:70: pools[0].servers[0].weight: 999 (expected: 1..256)");
     }
 }

@@ -173,6 +173,30 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void aClientsRequestRateLimitCountsEveryStream() throws Exception {
+        try (TestBackend backend = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend).replace("h2c: true}",
+                     "h2c: true, limits: {per_client: {request_rate: {rate: 1, burst: 5}}}}"));
+             H2Client client = H2Client.connect(halb.address("web"))) {
+            int served = 0;
+            int limited = 0;
+            for (int i = 0; i < 20; i++) {
+                H2Client.Exchange ex = client.request(H2Client.get("/r" + i), null).await(ANSWERED);
+                if (ex.status() == 200) {
+                    served++;
+                } else {
+                    assertThat(ex.status()).as("%s", ex).isEqualTo(429);
+                    assertThat(ex.bodyText()).contains("request rate");
+                    limited++;
+                }
+            }
+            assertThat(served).as("burst 5 at 1/s, within a few seconds").isBetween(5, 10);
+            assertThat(limited).isEqualTo(20 - served);
+            assertThat(client.isOpen()).as("a refused request ends its stream, not the connection").isTrue();
+        }
+    }
+
+    @Test
     void serverFailuresAreAnsweredPerStream() throws Exception {
         try (TestBackend backend = TestBackend.builder("reset").mode(TestBackend.Mode.RESET).start();
              HalbFixture halb = HalbFixture.start(h2cTemplate(backend));

@@ -56,8 +56,24 @@ public final class RawClient implements Closeable {
 
     public static RawClient connect(InetSocketAddress address, Duration readTimeout, Duration deadline)
             throws IOException {
+        return connect(address, null, readTimeout, deadline);
+    }
+
+    /**
+     * Connects from {@code from} (an address of 127.0.0.0/8 such as 127.0.0.2: the whole block is
+     * local on Linux), so tests can play several clients; a 10 s read timeout and a 60 s deadline.
+     */
+    public static RawClient connectFrom(InetSocketAddress address, String from) throws IOException {
+        return connect(address, from, DEFAULT_READ_TIMEOUT, DEFAULT_DEADLINE);
+    }
+
+    private static RawClient connect(InetSocketAddress address, String from, Duration readTimeout, Duration deadline)
+            throws IOException {
         Socket s = new Socket();
         try {
+            if (from != null) {
+                s.bind(new InetSocketAddress(java.net.InetAddress.getByName(from), 0));
+            }
             s.setTcpNoDelay(true);
             s.connect(address, 5_000);
             s.setSoTimeout((int) readTimeout.toMillis());

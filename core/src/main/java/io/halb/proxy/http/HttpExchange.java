@@ -126,6 +126,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private boolean hadTurn;
     private ScheduledFuture<?> serverTimer;
     private long serverDeadlineNanos;
+    /** Since when the client has not taken the response fast enough (its channel unwritable); -1: it has. */
+    private long clientStalledSinceNanos = -1;
 
     HttpExchange(HttpFrontendHandler frontend, ChannelHandlerContext client, Upstreams upstreams,
                  ListenerSnapshot listener, HttpRequest request, boolean keepAliveClient) {
@@ -189,9 +191,13 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     // ---- start: route, pick, connect -------------------------------------------------------------
 
-    /** Routes and starts the request. Called once, with the request head just read. */
-    void start() {
-        pool = listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
+    /**
+     * Routes and starts the request. Called once, with the request head just read.
+     *
+     * @param divert the pool a limit sends this request to instead of its route, or {@code null}
+     */
+    void start(Pool divert) {
+        pool = divert != null ? divert : listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
         HeaderRewriter.toServer(request.headers(), clientAddress, "http", upgradeRequested);
@@ -322,6 +328,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         upstream = ch;
         backend = ch.pipeline().get(HttpBackendHandler.class);
         backend.attach(this);
+        // halb sends one request at a time: the server's next bytes are this request's response head.
+        ((io.halb.guard.ResponseHeadScanHandler) ch.pipeline().get(HttpBackendInitializer.SCAN)).expectResponse();
         upstreamKeepAlive = false;
         responseSeen = false;
     }
@@ -509,6 +517,11 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     }
 
     void onClientWritable() {
+        if (client.channel().isWritable()) {
+            clientStalledSinceNanos = -1;
+        } else if (clientStalledSinceNanos < 0) {
+            clientStalledSinceNanos = System.nanoTime();
+        }
         if (!done && upstream != null && client.channel().isWritable() && responseStarted && !responseComplete) {
             upstream.read();
         }
@@ -577,8 +590,24 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             return;
         }
         long now = System.nanoTime();
-        if (now < serverDeadlineNanos || (responseStarted && !client.channel().isWritable())) {
-            // Activity since, or the client is the slow side: not the server's fault.
+        if (responseStarted && !client.channel().isWritable()) {
+            // The client is the slow side, not the server. A client that takes nothing of the
+            // response for client_idle is a slow reader (it holds a server connection): cut it.
+            if (clientStalledSinceNanos < 0) {
+                clientStalledSinceNanos = now; // unwritable since before this exchange began
+            }
+            long stalled = now - clientStalledSinceNanos;
+            long limit = timeouts.clientIdle().toNanos();
+            if (stalled >= limit) {
+                dropSlowReader();
+                return;
+            }
+            scheduleServerTimer(Math.max(Math.min(limit - stalled, timeouts.server().toNanos()),
+                    TimeUnit.MILLISECONDS.toNanos(10)));
+            return;
+        }
+        if (now < serverDeadlineNanos) {
+            // Activity since.
             scheduleServerTimer(Math.max(serverDeadlineNanos - now, TimeUnit.MILLISECONDS.toNanos(10)));
             return;
         }
@@ -719,6 +748,24 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
         releaseEndpoint(-1, true);
         replay.release();
+    }
+
+    /** The client read nothing of the response for client_idle: not the server's fault, so it counts as a success for it. */
+    private void dropSlowReader() {
+        io.halb.guard.Admission admission = io.halb.guard.Admission.of(client.channel());
+        if (admission != null) {
+            admission.limiter().count(io.halb.guard.Refusal.Reason.SLOW_READ);
+        }
+        done = true;
+        endRequest();
+        report(Termination.CLIENT_ABORT);
+        if (upstream != null) {
+            closeUpstream(false);
+        }
+        releaseEndpoint(headNanos, true);
+        replay.release();
+        client.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        client.close();
     }
 
     private void abortClient() {

@@ -1,20 +1,32 @@
 package io.halb.proxy.http;
 
+import io.halb.config.LimitAction;
+import io.halb.guard.Admission;
+import io.halb.guard.BodyRateMeter;
+import io.halb.guard.HeadScanHandler;
+import io.halb.guard.Refusal;
 import io.halb.guard.StrictRequests;
 import io.halb.proxy.ConnectionTracker;
+import io.halb.proxy.ClientAddress;
 import io.halb.proxy.ListenerSnapshot;
+import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
 import io.halb.proxy.RequestRecord;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -56,6 +68,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean firstRequest = true;
     private ScheduledFuture<?> idleTimer;
+    /** Whether the idle timer bounds a request head that has begun (header_read), not an idle wait. */
+    private boolean headTimer;
+    /** A request held by a tarpit before its 429. */
+    private ScheduledFuture<?> tarpitTimer;
+    /** The request body's rate while one is being read under min_body_rate; else null. */
+    private BodyRateMeter bodyMeter;
+    private ScheduledFuture<?> bodyTimer;
 
     HttpFrontendHandler(Supplier<ListenerSnapshot> snapshot, Upstreams upstreams, ConnectionTracker tracker) {
         this.snapshot = snapshot;
@@ -79,6 +98,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     void requestRead() {
         if (!readRequested) {
             readRequested = true;
+            if (bodyMeter != null) {
+                bodyMeter.wanting(System.nanoTime());
+            }
             ctx.read();
         }
     }
@@ -91,6 +113,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpContent content && exchange != null) {
+            meterBody(content);
             exchange.onClientContent(content);
             return;
         }
@@ -107,6 +130,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (readRequested && ctx.channel().isActive()) {
             ctx.read();
+        }
+        if (exchange == null && idleTimer != null && !headTimer && headBegun()) {
+            // The next request's head has begun on a kept-alive connection: the rest of it gets
+            // header_read, not what is left of client_idle (slowloris on a reused connection).
+            cancelIdleTimer();
+            armIdleTimer(true);
         }
         ctx.fireChannelReadComplete();
     }
@@ -134,9 +163,113 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ListenerSnapshot listener = snapshot.get();
+        Admission admission = Admission.of(ctx.channel());
+        Refusal refusal = admission == null ? null : admission.request();
+        if (refusal != null && !refusal.diverts()) {
+            refuse(request, refusal, admission);
+            return;
+        }
+        Pool divert = refusal == null ? null : listener.pool(refusal.divertPool());
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !closing;
         exchange = new HttpExchange(this, ctx, upstreams, listener, request, keepAlive);
-        exchange.start();
+        startBodyMeter(request, admission);
+        exchange.start(divert);
+    }
+
+    /** A limit refused the request: 429 now, 429 after the tarpit, or a reset. Then the connection closes. */
+    private void refuse(HttpRequest request, Refusal refusal, Admission admission) {
+        ReferenceCountUtil.release(request);
+        if (refusal.action() instanceof LimitAction.Drop) {
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            ctx.close();
+            return;
+        }
+        long startNanos = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
+        Runnable answer = () -> {
+            tarpitTimer = null;
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            snapshot.get().observer().requestDone(new RequestRecord(snapshot.get().config().name(),
+                    ClientAddress.of(ctx.channel()), request.method().name(), request.uri(),
+                    request.headers().get(HttpHeaderNames.HOST), protocol(request),
+                    request.headers().get(HttpHeaderNames.USER_AGENT), null, null, null, 429, 0, 0, startMillis, -1,
+                    System.nanoTime() - startNanos, 0, RequestRecord.Termination.LIMITED));
+            ChannelFuture written = ctx.writeAndFlush(LocalResponses.of(ctx.alloc(), HttpResponseStatus.TOO_MANY_REQUESTS,
+                    refusal.reason().text(), true)).addListener(ChannelFutureListener.CLOSE);
+            if (http2 && admission.refusal() != null) {
+                // The connection itself was refused, not just this request: it goes too.
+                written.addListener(f -> ctx.channel().parent().close());
+            }
+        };
+        if (refusal.action() instanceof LimitAction.Tarpit) {
+            // Nothing more is read meanwhile: auto-read is off and no read is asked for.
+            tarpitTimer = ctx.executor().schedule(answer, admission.config().tarpit().toNanos(), TimeUnit.NANOSECONDS);
+        } else {
+            answer.run();
+        }
+    }
+
+    /**
+     * Starts measuring the request's body against min_body_rate. A client that sent
+     * {@code Expect: 100-continue} waits for the server's answer first, so its body is measured
+     * from its first byte on.
+     */
+    private void startBodyMeter(HttpRequest request, Admission admission) {
+        long minRate = admission == null ? 0 : admission.config().minBodyRate().bytes();
+        boolean body = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        if (minRate <= 0 || !body) {
+            return;
+        }
+        bodyMeter = new BodyRateMeter(minRate);
+        if (!request.headers().containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true)) {
+            armBodyTimer();
+        }
+    }
+
+    private void armBodyTimer() {
+        bodyTimer = ctx.executor().scheduleAtFixedRate(this::checkBodyRate, BodyRateMeter.WINDOW_NANOS,
+                BodyRateMeter.WINDOW_NANOS, TimeUnit.NANOSECONDS);
+        if (readRequested) {
+            bodyMeter.wanting(System.nanoTime());
+        }
+    }
+
+    private void meterBody(HttpContent content) {
+        if (bodyMeter == null) {
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            stopBodyMeter();
+            return;
+        }
+        bodyMeter.received(content.content().readableBytes(), System.nanoTime());
+        if (bodyTimer == null) {
+            armBodyTimer();
+        }
+    }
+
+    private void checkBodyRate() {
+        if (bodyMeter == null || exchange == null) {
+            stopBodyMeter();
+            return;
+        }
+        if (bodyMeter.windowTooSlow(System.nanoTime())) {
+            stopBodyMeter();
+            Admission admission = Admission.of(ctx.channel());
+            admission.limiter().count(Refusal.Reason.BODY_RATE);
+            exchange.respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, RequestRecord.Termination.CLIENT_TIMEOUT,
+                    "request body slower than min_body_rate " + admission.config().minBodyRate() + "/s");
+        }
+    }
+
+    private void stopBodyMeter() {
+        bodyMeter = null;
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
+        }
     }
 
     private void badRequest(HttpRequest request, String why) {
@@ -155,6 +288,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        stopBodyMeter();
         if (closed || http2) {
             // A stream ends with its response; the connection's watch times out an idle connection.
             return;
@@ -172,9 +306,21 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             requestRead();
             return;
         }
-        Duration limit = firstRequest ? snapshot.get().timeouts().headerRead() : snapshot.get().timeouts().clientIdle();
-        idleTimer = ctx.executor().schedule(this::onIdleTimeout, limit.toNanos(), TimeUnit.NANOSECONDS);
+        armIdleTimer(firstRequest || headBegun());
         requestRead();
+    }
+
+    /** @param head whether a request head is due (header_read) rather than awaited idle (client_idle) */
+    private void armIdleTimer(boolean head) {
+        headTimer = head;
+        Duration limit = head ? snapshot.get().timeouts().headerRead() : snapshot.get().timeouts().clientIdle();
+        idleTimer = ctx.executor().schedule(this::onIdleTimeout, limit.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether bytes of the next request head have arrived (the scanner has left the pipeline after an upgrade). */
+    private boolean headBegun() {
+        HeadScanHandler scan = (HeadScanHandler) ctx.pipeline().get(HttpFrontendInitializer.SCAN);
+        return scan != null && scan.inMessage();
     }
 
     private void onIdleTimeout() {
@@ -240,6 +386,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelIdleTimer();
+        stopBodyMeter();
+        if (tarpitTimer != null) {
+            tarpitTimer.cancel(false);
+            tarpitTimer = null;
+        }
         if (exchange != null) {
             exchange.onClientInactive();
             exchange = null;

@@ -2,6 +2,7 @@ package io.halb.proxy.tcp;
 
 import io.halb.balance.Endpoint;
 import io.halb.balance.PickContext;
+import io.halb.guard.Admission;
 import io.halb.proxy.ClientAddress;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.ProxyProtocolSender;
@@ -63,10 +64,17 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         clientAddress = ClientAddress.of(ctx.channel()).getAddress();
-        pool = listener.defaultPool();
+        String divert = divertPool(ctx.channel());
+        pool = divert != null ? listener.pool(divert) : listener.defaultPool();
         retriesLeft = pool.config().retries();
         connect(ctx);
         ctx.fireChannelActive();
+    }
+
+    /** The pool a limit sends this client to, or {@code null}. */
+    private static String divertPool(Channel ch) {
+        Admission admission = Admission.of(ch);
+        return admission == null ? null : admission.divertPool();
     }
 
     private void connect(ChannelHandlerContext ctx) {
