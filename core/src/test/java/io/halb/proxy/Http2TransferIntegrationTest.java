@@ -6,14 +6,21 @@ import io.halb.testing.MemoryWatch;
 import io.halb.testing.Payload;
 import io.halb.testing.RecordedRequest;
 import io.halb.testing.TestBackend;
+import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -116,6 +123,28 @@ class Http2TransferIntegrationTest {
     }
 
     @Test
+    void streamWhoseClientReadsNothingForClientIdleIsReset() throws Exception {
+        try (TestBackend backend = TestBackend.builder("b1").stream(SIZE, true).start();
+             // A slow reader is judged when the server timer fires: server 2s, client_idle 1s.
+             HalbFixture halb = HalbFixture.start(Http2IntegrationTest.h2cTemplate(backend)
+                     .replace("client_idle: 30s", "client_idle: 1s").replace("server: 20s", "server: 2s"));
+             H2Client client = H2Client.connect(halb.address("web"))) {
+            H2Client.Exchange ex = client.request(H2Client.get("/never-read"), null);
+            ex.reading(false);
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.streamedBytes() > 0);
+            // Cut after client_idle without progress; the server connection goes with it.
+            await().atMost(Duration.ofSeconds(15)).until(() -> backend.openConnections() == 0);
+            ex.await(Duration.ofSeconds(10));
+            assertThat(ex.ended()).as("%s", ex).isFalse();
+            assertThat(ex.resetCode()).as("%s", ex).isEqualTo(Http2Error.CANCEL.code());
+            assertThat(backend.streamedBytes()).isLessThan(SIZE);
+            // The client drops what it had buffered unread.
+            ex.reading(true);
+            ex.streamClosed().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void resetStreamCancelsTheServerExchange() throws Exception {
         try (TestBackend stall = TestBackend.builder("stall").mode(TestBackend.Mode.STALL).start();
              HalbFixture halb = HalbFixture.start(template(stall));
@@ -135,6 +164,61 @@ class Http2TransferIntegrationTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> stall.openConnections() == 0);
             assertThat(client.isOpen()).isTrue();
         }
+    }
+
+    @Test
+    void resetOrCloseWhileTheServerTakesNoBodyEndsTheServerExchange() throws Exception {
+        for (boolean closeConnection : new boolean[] {false, true}) {
+            try (ServerSocket deaf = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+                 HalbFixture halb = HalbFixture.start("""
+                         event_loops: 1
+                         listeners:
+                           - {name: web, bind: "127.0.0.1:0", pool: web, h2c: true}
+                         pools:
+                           - {name: web, health: {type: none}, retries: 0, servers: [{name: deaf, address: "{{deaf}}"}]}
+                         timeouts: {connect: 2s, header_read: 10s, client_idle: 60s, server: 60s}
+                         """, Map.of("deaf", deaf.getLocalSocketAddress()));
+                 H2Client client = H2Client.connect(halb.address("web"))) {
+                // A server that accepts and never reads: halb stops reading the stream, the client stalls.
+                H2Client.Exchange upload = client.upload(H2Client.headers("POST", "/into-the-void"), SIZE);
+                deaf.setSoTimeout(10_000);
+                try (Socket server = deaf.accept()) {
+                    long stalledAt = untilSteady(upload);
+                    assertThat(stalledAt).isLessThan(SIZE);
+                    if (closeConnection) {
+                        client.close();
+                    } else {
+                        upload.reset();
+                    }
+                    // halb closes its server connection: after what was sent, the server reads the end.
+                    server.setSoTimeout(20_000);
+                    InputStream in = server.getInputStream();
+                    byte[] buf = new byte[64 * 1024];
+                    try {
+                        while (in.read(buf) >= 0) {
+                            // what halb had sent before
+                        }
+                    } catch (SocketException reset) {
+                        // closed with a reset: as good
+                    }
+                }
+            }
+        }
+    }
+
+    /** Waits until the client has sent nothing more for a second; returns what it sent. */
+    private static long untilSteady(H2Client.Exchange upload) throws InterruptedException {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            long now = upload.sent().length();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("the client kept sending to a server that reads nothing: " + last + " bytes");
     }
 
     /** Waits until the server has written nothing more for a second; returns what it wrote. */

@@ -367,6 +367,13 @@ public final class H2Client implements Closeable {
             stream.config().setAutoRead(on);
         }
 
+        /** Completes when the client's stream channel has closed (and released what it held). */
+        public CompletableFuture<Void> streamClosed() {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            stream.closeFuture().addListener(x -> f.complete(null));
+            return f;
+        }
+
         /** Sends RST_STREAM(CANCEL). */
         public void reset() {
             stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));

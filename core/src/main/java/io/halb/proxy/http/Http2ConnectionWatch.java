@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -42,6 +45,8 @@ final class Http2ConnectionWatch extends ChannelInboundHandlerAdapter {
     static final int CONNECTION_WINDOW = 1024 * 1024;
 
     private final Supplier<ListenerSnapshot> snapshot;
+    /** The open stream channels: closed with the connection, whether or not they were reading. */
+    private final Set<Channel> streams = new HashSet<>();
     private ChannelHandlerContext ctx;
     private int openStreams;
     private boolean hadStream;
@@ -65,11 +70,13 @@ final class Http2ConnectionWatch extends ChannelInboundHandlerAdapter {
     void streamOpened(Channel stream) {
         openStreams++;
         hadStream = true;
+        streams.add(stream);
         cancelIdleTimer();
-        stream.closeFuture().addListener(f -> streamClosed());
+        stream.closeFuture().addListener(f -> streamClosed(stream));
     }
 
-    private void streamClosed() {
+    private void streamClosed(Channel stream) {
+        streams.remove(stream);
         openStreams--;
         if (openStreams > 0 || !ctx.channel().isActive()) {
             return;
@@ -133,6 +140,11 @@ final class Http2ConnectionWatch extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelIdleTimer();
+        // A stream that was not reading (its server slower than its client) would wait to be read
+        // before it closes, holding what the client had sent and its server connection.
+        for (Channel stream : List.copyOf(streams)) {
+            stream.close();
+        }
         ctx.fireChannelInactive();
     }
 

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +41,9 @@ import java.util.List;
  *   <li>the empty buffer the proxy writes before closing a client connection completes only once
  *       the response's last frame is written, so that closing the stream (which resets it when the
  *       client has not finished its request) never cuts a response short;</li>
- *   <li>a request that cannot be converted (a missing pseudo-header, say) resets the stream with
- *       PROTOCOL_ERROR, as RFC 9113 §8.1.1 asks of a malformed request.</li>
+ *   <li>a request that cannot be converted resets the stream with PROTOCOL_ERROR, as RFC 9113
+ *       §8.1.1 asks of a malformed request;</li>
+ *   <li>a RST_STREAM from the client closes the stream at once, read or not.</li>
  * </ul>
  *
  * <p>Thread-safety: confined to the stream channel's event loop.
@@ -91,6 +93,20 @@ final class Http2StreamAdapter extends ChannelDuplexHandler {
         if (codec != null) {
             codec.forEach(headers::remove);
         }
+    }
+
+    /**
+     * The client reset the stream: the exchange ends now (its server connection is closed), also
+     * when the stream is not being read. The stream's state turns CLOSED right after this event, so
+     * closing a moment later sends no RST_STREAM back (RFC 9113 §5.4.2) and drops what the client
+     * had sent but the proxy had not read yet.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame) {
+            ctx.executor().execute(() -> ctx.close());
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
