@@ -8,6 +8,7 @@ import io.halb.testing.RawClient;
 import io.halb.testing.RawResponse;
 import io.halb.testing.RecordedRequest;
 import io.halb.testing.TestBackend;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.junit.jupiter.api.Assumptions;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -259,27 +261,29 @@ class Http2IntegrationTest {
         try (TestBackend backend = TestBackend.start("b1");
              HalbFixture halb = HalbFixture.start(h2cTemplate(backend));
              H2Client client = H2Client.connect(halb.address("web"))) {
-            Map<String, Http2Headers> malformed = Map.of(
-                    "upper-case field name", H2Client.get("/a").add("X-Upper", "1"),
-                    "connection-specific field", H2Client.get("/b").add("connection", "keep-alive"),
-                    "upgrade handshake", H2Client.get("/c").add("connection", "upgrade").add("upgrade", "websocket"),
-                    "upgrade alone", H2Client.get("/d").add("upgrade", "websocket"),
-                    "te other than trailers", H2Client.get("/e").add("te", "gzip"),
-                    "no :path", new io.netty.handler.codec.http2.DefaultHttp2Headers(false)
-                            .method("GET").scheme("http").authority("app.test"),
-                    "no :scheme", new io.netty.handler.codec.http2.DefaultHttp2Headers(false)
-                            .method("GET").authority("app.test").path("/f"),
-                    "no :method", new io.netty.handler.codec.http2.DefaultHttp2Headers(false)
-                            .scheme("http").authority("app.test").path("/g"));
+            Map<String, Http2Headers> malformed = new LinkedHashMap<>();
+            malformed.put("upper-case field name", H2Client.get("/a").add("X-Upper", "1"));
+            malformed.put("connection-specific field", H2Client.get("/b").add("connection", "keep-alive"));
+            malformed.put("upgrade handshake", H2Client.get("/c").add("connection", "upgrade").add("upgrade", "websocket"));
+            malformed.put("upgrade alone", H2Client.get("/d").add("upgrade", "websocket"));
+            malformed.put("te other than trailers", H2Client.get("/e").add("te", "gzip"));
+            malformed.put("no :path", new DefaultHttp2Headers(false).method("GET").scheme("http").authority("app.test"));
+            malformed.put("no :scheme", new DefaultHttp2Headers(false).method("GET").authority("app.test").path("/f"));
+            malformed.put("no :method", new DefaultHttp2Headers(false).scheme("http").authority("app.test").path("/g"));
+            // A header injected into the HTTP/1.1 request halb writes: RFC 9113 §8.2.1.
+            malformed.put("CR LF in a value", H2Client.get("/i").add("x-evil", "a\r\nx-injected: 1"));
+            malformed.put("LF in a value", H2Client.get("/j").add("x-evil", "a\nb"));
+            malformed.put("NUL in a value", H2Client.get("/k").add("x-evil", "a\u0000b"));
+            malformed.put("value starting with a space", H2Client.get("/l").add("x-evil", " lead"));
             for (Map.Entry<String, Http2Headers> m : malformed.entrySet()) {
                 H2Client.Exchange ex = client.request(m.getValue(), null).await(ANSWERED);
                 assertThat(ex.resetCode()).as("%s: %s", m.getKey(), ex).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
             }
             // Refused by halb's own checks, answered with 400: no authority at all, CONNECT.
-            H2Client.Exchange noHost = client.request(new io.netty.handler.codec.http2.DefaultHttp2Headers(false)
+            H2Client.Exchange noHost = client.request(new DefaultHttp2Headers(false)
                     .method("GET").scheme("http").path("/g"), null).await(ANSWERED);
             assertThat(noHost.status()).as("%s", noHost).isEqualTo(400);
-            H2Client.Exchange connect = client.request(new io.netty.handler.codec.http2.DefaultHttp2Headers(false)
+            H2Client.Exchange connect = client.request(new DefaultHttp2Headers(false)
                     .method("CONNECT").authority("app.test:443"), null).await(ANSWERED);
             assertThat(connect.status()).as("%s", connect).isEqualTo(400);
             assertThat(connect.bodyText()).contains("CONNECT is not supported over HTTP/2");
