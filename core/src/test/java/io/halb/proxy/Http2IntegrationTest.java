@@ -214,6 +214,32 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void thePrefaceOrARequestMayArriveInPieces() throws Exception {
+        byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] emptySettings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+        try (TestBackend backend = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(h2cTemplate(backend))) {
+            try (RawClient h2 = halb.connect("web")) {
+                h2.write(preface, 0, 3);
+                Thread.sleep(100);
+                h2.write(preface, 3, 10);
+                Thread.sleep(100);
+                h2.write(preface, 13, preface.length - 13).write(emptySettings);
+                byte[] frameHead = h2.readBytes(9);
+                assertThat(frameHead[3]).as("the server's first frame is SETTINGS").isEqualTo((byte) 4);
+            }
+            try (RawClient h1 = halb.connect("web")) {
+                h1.write("P");
+                Thread.sleep(100);
+                h1.write("OST /pieces HTTP/1.1\r\nHost: app.test\r\nContent-Length: 2\r\n\r\nok");
+                RawResponse r = h1.readResponse();
+                assertThat(r.status()).as("%s", r).isEqualTo(200);
+                assertThat(r.bodyText()).isEqualTo("b1 POST /pieces");
+            }
+        }
+    }
+
+    @Test
     void http11IsStillServedOnTheSamePort() throws Exception {
         try (TestBackend backend = TestBackend.start("b1");
              HalbFixture halb = HalbFixture.start(h2cTemplate(backend));
