@@ -2,26 +2,38 @@ package io.halb.proxy.http;
 
 import io.halb.balance.Endpoint;
 import io.halb.proxy.upstream.Upstreams;
+import io.halb.tls.ClientTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 
-/** The pipeline of a connection to an HTTP server: the client codec, then {@link HttpBackendHandler}. */
+/**
+ * The pipeline of a connection to an HTTP server: TLS when the pool has {@code tls:}
+ * (re-encryption; requests written before the handshake ends wait in the TLS handler), the client
+ * codec, then {@link HttpBackendHandler}.
+ */
 final class HttpBackendInitializer extends ChannelInitializer<Channel> {
 
     static final String CODEC = "codec";
+    static final String TLS = "tls";
 
     private final Endpoint endpoint;
     private final Upstreams upstreams;
+    private final ClientTls tls;
 
-    HttpBackendInitializer(Endpoint endpoint, Upstreams upstreams) {
+    /** @param tls the pool's TLS to its servers, or {@code null} for plain TCP */
+    HttpBackendInitializer(Endpoint endpoint, Upstreams upstreams, ClientTls tls) {
         this.endpoint = endpoint;
         this.upstreams = upstreams;
+        this.tls = tls;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        if (tls != null) {
+            ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc(), endpoint.address().host(), endpoint.address().port()));
+        }
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(HttpFrontendInitializer.MAX_INITIAL_LINE)
                 .setMaxHeaderSize(HttpFrontendInitializer.MAX_HEADER_SIZE)
