@@ -54,6 +54,10 @@ final class HandshakeOutcome extends ChannelInboundHandlerAdapter {
 
     static String reason(Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        // OpenSSL says "General OpenSslEngine problem" and keeps the verifier's reason as the cause.
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
         String m = c.getMessage();
         return "tls: " + (m == null || m.isBlank() ? c.getClass().getSimpleName() : m.toLowerCase(Locale.ROOT));
     }
