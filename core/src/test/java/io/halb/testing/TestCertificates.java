@@ -91,19 +91,24 @@ public final class TestCertificates {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** An SSL context (TLS 1.2/1.3) trusting this CA, presenting {@code client} if given. */
-    public SSLContext clientContext(Pair client) throws GeneralSecurityException, IOException, CertificateProblem {
+    /** Trust managers that trust this CA only. */
+    public javax.net.ssl.TrustManager[] trustManagers() throws GeneralSecurityException, IOException {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", readCert(caCert));
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
+        return tmf.getTrustManagers();
+    }
+
+    /** An SSL context (TLS 1.2/1.3) trusting this CA, presenting {@code client} if given. */
+    public SSLContext clientContext(Pair client) throws GeneralSecurityException, IOException, CertificateProblem {
         KeyManagerFactory kmf = null;
         if (client != null) {
             kmf = keyManagers(client);
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(kmf == null ? null : kmf.getKeyManagers(), trustManagers(), null);
         return ctx;
     }
 

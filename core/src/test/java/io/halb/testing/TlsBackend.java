@@ -1,6 +1,7 @@
 package io.halb.testing;
 
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 
 import java.io.Closeable;
@@ -28,12 +29,20 @@ public final class TlsBackend implements Closeable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicReference<Map<String, List<String>>> lastHeaders = new AtomicReference<>();
 
-    private TlsBackend(String name, TestCertificates.Pair cert) throws Exception {
+    private TlsBackend(String name, TestCertificates.Pair cert, TestCertificates clientCa) throws Exception {
         this.name = name;
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(TestCertificates.keyManagers(cert).getKeyManagers(), null, null);
+        ctx.init(TestCertificates.keyManagers(cert).getKeyManagers(),
+                clientCa == null ? null : clientCa.trustManagers(), null);
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
-        server.setHttpsConfigurator(new HttpsConfigurator(ctx));
+        server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+            @Override
+            public void configure(HttpsParameters params) {
+                javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
+                p.setNeedClientAuth(clientCa != null);
+                params.setSSLParameters(p);
+            }
+        });
         server.setExecutor(executor);
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
@@ -49,7 +58,13 @@ public final class TlsBackend implements Closeable {
     }
 
     public static TlsBackend start(String name, TestCertificates.Pair cert) throws Exception {
-        return new TlsBackend(name, cert);
+        return new TlsBackend(name, cert, null);
+    }
+
+    /** A server that requires a client certificate issued by {@code clientCa}. */
+    public static TlsBackend requiringClientCertificates(String name, TestCertificates.Pair cert,
+                                                         TestCertificates clientCa) throws Exception {
+        return new TlsBackend(name, cert, clientCa);
     }
 
     public String name() {

@@ -60,4 +60,14 @@ class TlsChecksTest {
         assertThat(FeatureGate.check(config).errors()).singleElement().asString()
                 .contains("listeners.raw.pool: pool 'web' has tls:");
     }
+
+    @Test
+    void theTlsExampleLoadsAndNamesItsMissingCertificates() throws Exception {
+        HalbConfig config = ConfigLoader.load(Path.of("../examples/tls.yaml"), Map.of());
+        assertThat(config.listeners()).hasSize(2);
+        if (!Files.exists(Path.of("../examples/certs/site.pem"))) {
+            assertThat(TlsChecks.check(config)).singleElement().asString()
+                    .contains("listeners.https.tls.certificates[0]", "site.pem: cannot read");
+        }
+    }
 }

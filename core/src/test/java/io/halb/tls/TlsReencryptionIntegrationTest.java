@@ -104,11 +104,29 @@ class TlsReencryptionIntegrationTest {
     }
 
     @Test
+    void withoutSniTheServersAddressIsWhatItsCertificateMustName() throws Exception {
+        // the test certificates also carry IP 127.0.0.1, the address the server is configured with
+        String yaml = CONFIG.replace(", sni: {{sni}}}", "}");
+        try (HalbFixture halb = HalbFixture.start(yaml, Map.of("ca", ca.caCert(), "server", trusted))) {
+            assertThat(get(halb).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void presentsAClientCertificateToTheServers() throws Exception {
         String yaml = CONFIG.replace("sni: {{sni}}}", "sni: app.internal, cert: \"{{cert}}\", key: \"{{key}}\"}");
-        try (HalbFixture halb = HalbFixture.start(yaml, Map.of("ca", ca.caCert(), "server", trusted,
-                "cert", halbClient.cert(), "key", halbClient.key()))) {
-            assertThat(get(halb).statusCode()).isEqualTo(200);
+        try (TlsBackend strict = TlsBackend.requiringClientCertificates("strict", ca.issue("strict", "app.internal",
+                "app.internal"), ca)) {
+            try (HalbFixture halb = HalbFixture.start(yaml, Map.of("ca", ca.caCert(), "server", strict,
+                    "cert", halbClient.cert(), "key", halbClient.key()))) {
+                assertThat(get(halb).statusCode()).isEqualTo(200);
+                assertThat(get(halb).body()).isEqualTo("strict");
+            }
+            // without a client certificate the same server refuses halb
+            try (HalbFixture halb = HalbFixture.start(CONFIG, Map.of("ca", ca.caCert(), "sni", "app.internal",
+                    "server", strict))) {
+                assertThat(get(halb).statusCode()).isIn(502, 503);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.halb.proxy.http;
 import io.halb.balance.Endpoint;
 import io.halb.proxy.upstream.Upstreams;
 import io.halb.tls.ClientTls;
+import io.netty.util.AttributeKey;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -17,6 +18,8 @@ final class HttpBackendInitializer extends ChannelInitializer<Channel> {
 
     static final String CODEC = "codec";
     static final String TLS = "tls";
+    /** The TLS (or none) a connection was opened with: a pooled one serves only a pool with the same. */
+    private static final AttributeKey<ClientTls> OPENED_WITH = AttributeKey.valueOf(HttpBackendInitializer.class, "tls");
 
     private final Endpoint endpoint;
     private final Upstreams upstreams;
@@ -31,6 +34,7 @@ final class HttpBackendInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        ch.attr(OPENED_WITH).set(tls);
         if (tls != null) {
             ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc(), endpoint.address().host(), endpoint.address().port()));
         }
@@ -41,5 +45,13 @@ final class HttpBackendInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
                 .addLast(CODEC, new HttpClientCodec(decoder, false, false))
                 .addLast("backend", new HttpBackendHandler(endpoint, upstreams));
+    }
+
+    /**
+     * Whether a pooled connection speaks what its pool asks now: a reload that adds, removes or
+     * changes a pool's {@code tls:} keeps the servers' identity, not their idle connections.
+     */
+    static boolean openedWith(Channel ch, ClientTls tls) {
+        return ch.attr(OPENED_WITH).get() == tls;
     }
 }

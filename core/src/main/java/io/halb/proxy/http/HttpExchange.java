@@ -220,6 +220,10 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
         useEndpoint(e);
         Channel pooled = upstreams.pool(client.channel().eventLoop()).poll(e);
+        if (pooled != null && !HttpBackendInitializer.openedWith(pooled, pool.tls())) {
+            pooled.close();
+            pooled = null;
+        }
         if (pooled != null) {
             reused = true;
             attach(pooled);
