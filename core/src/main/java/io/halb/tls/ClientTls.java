@@ -26,7 +26,7 @@ import javax.net.ssl.SSLParameters;
  * The client certificate and CA file are read again when they change on disk ({@link #refresh()}).
  *
  * <p>Thread-safety: {@link #newHandler} may be called from any thread; the context sits behind one
- * volatile reference.
+ * volatile reference; refreshes are serialized on this object.
  */
 public final class ClientTls implements Reloadable {
 
@@ -80,7 +80,7 @@ public final class ClientTls implements Reloadable {
     }
 
     @Override
-    public void refresh() {
+    public synchronized void refresh() {
         Loaded c = current;
         if (!c.stamps().changed()) {
             return;

@@ -33,7 +33,8 @@ import javax.net.ssl.SSLException;
  * previous certificates keep serving. Connections already established keep theirs.
  *
  * <p>Thread-safety: {@link #newHandler()} may be called from any thread (event loops); the current
- * contexts sit behind one volatile reference that {@link #refresh()} replaces whole.
+ * contexts sit behind one volatile reference that {@link #refresh()} replaces whole. Refreshes (the
+ * watcher thread, a configuration reload) are serialized on this object.
  */
 public final class ServerTls implements Reloadable {
 
@@ -125,7 +126,7 @@ public final class ServerTls implements Reloadable {
     }
 
     @Override
-    public void refresh() {
+    public synchronized void refresh() {
         Contexts c = current;
         if (!c.stamps().changed()) {
             return;
