@@ -78,6 +78,37 @@ public final class TestCertificates {
         return new Pair(cert, key);
     }
 
+    /** A leaf certificate signed by this CA that expired in 2020 (CN {@code cn}), for refusal tests. */
+    public Pair issueExpired(String file, String cn) throws IOException, InterruptedException {
+        Path key = dir.resolve(file + ".key");
+        Path csr = dir.resolve(file + ".csr");
+        Path cert = dir.resolve(file + ".pem");
+        Path caDir = dir.resolve(file + "-ca");
+        Files.createDirectories(caDir);
+        Files.writeString(caDir.resolve("index.txt"), "");
+        Files.writeString(caDir.resolve("serial"), "2000\n");
+        Path cnf = caDir.resolve("ca.cnf");
+        Files.writeString(cnf, """
+                [ca]
+                default_ca = test
+                [test]
+                dir = %s
+                database = %s/index.txt
+                new_certs_dir = %s
+                serial = %s/serial
+                default_md = sha256
+                policy = any
+                [any]
+                commonName = supplied
+                """.formatted(caDir, caDir, caDir, caDir));
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
+                "-out", csr.toString(), "-subj", "/CN=" + cn);
+        openssl("ca", "-batch", "-config", cnf.toString(), "-cert", caCert.toString(), "-keyfile", caKey.toString(),
+                "-in", csr.toString(), "-out", cert.toString(), "-startdate", "20200101000000Z",
+                "-enddate", "20200102000000Z");
+        return new Pair(cert, key);
+    }
+
     /** Replaces {@code target}'s files with {@code source}'s, each by an atomic rename (as deployment tools do). */
     public static void replace(Pair target, Pair source) throws IOException {
         copyAtomically(source.cert(), target.cert());

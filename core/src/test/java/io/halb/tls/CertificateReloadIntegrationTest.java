@@ -54,6 +54,12 @@ class CertificateReloadIntegrationTest {
             TestCertificates.copyAtomically(third.cert(), live.cert());
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                     .until(() -> TlsClient.serverCn(client, to, "www.example.com").equals("second.example.com"));
+            // an expired certificate with its own key: the same
+            TestCertificates.Pair expired = ca.issueExpired("expired", "expired.example.com");
+            TestCertificates.replace(live, expired);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                    .until(() -> TlsClient.serverCn(client, to, "www.example.com").equals("second.example.com"));
+            TestCertificates.copyAtomically(third.cert(), live.cert());
             // an unreadable key: the same
             Files.delete(live.key());
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))

@@ -37,4 +37,13 @@ class CertifiedKeyTest {
         Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
         assertThatThrownBy(() -> CertifiedKey.load(garbage, a.key())).hasMessageContaining("no PEM certificate");
     }
+
+    @Test
+    void refusesAnExpiredCertificate() throws Exception {
+        TestCertificates ca = TestCertificates.ca(dir, "ca");
+        TestCertificates.Pair old = ca.issueExpired("old", "old.example.com");
+        assertThatThrownBy(() -> CertifiedKey.load(old.cert(), old.key()))
+                .isInstanceOf(CertificateProblem.class)
+                .hasMessageContaining(old.cert().toString()).hasMessageContaining("certificate expired on 2020-01-02");
+    }
 }
