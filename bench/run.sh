@@ -42,7 +42,9 @@ usage: bench/run.sh [options]
   --duration S          seconds per wrk run (default 10)          [DURATION]
   --connections N       wrk connections (default 50)              [CONNECTIONS]
   --body 2|4096         response body size in bytes (default 2)   [BODY]
-  --mode http|tcp       proxy mode (default http)                 [MODE]
+  --mode http|tcp|https|https-new
+                        proxy mode (default http); https: TLS from wrk to the proxy,
+                        keep-alive; https-new: a new TLS handshake per request   [MODE]
   --targets LIST        comma list of direct,haproxy,nginx,halb   [TARGETS]
   --threads N           wrk threads (default 1: wrk has one CPU)  [WRK_THREADS]
   --wrk-cpu N           CPU for wrk (default 0)                   [WRK_CPU]
@@ -88,7 +90,17 @@ log() { echo "bench: $*" >&2; }
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "duration: $DURATION (expected: whole seconds >= 1)"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || die "connections: $CONNECTIONS (expected: a positive integer)"
 [[ "$BODY" == 2 || "$BODY" == 4096 ]] || die "body: $BODY (expected: 2 | 4096)"
-[[ "$MODE" == http || "$MODE" == tcp ]] || die "mode: $MODE (expected: http | tcp)"
+case "$MODE" in http|tcp|https|https-new) ;; *) die "mode: $MODE (expected: http | tcp | https | https-new)" ;; esac
+# https modes: wrk speaks TLS to the proxy, which terminates it and proxies HTTP/1.1 to the
+# backend; https-new closes every connection after one request, so each request is a handshake.
+PROXY_MODE=$MODE
+SCHEME=http
+WRK_EXTRA=()
+if [[ "$MODE" == https || "$MODE" == https-new ]]; then
+  PROXY_MODE=http
+  SCHEME=https
+  [[ "$MODE" == https-new ]] && WRK_EXTRA=(-H "Connection: close")
+fi
 (( CONNECTIONS >= WRK_THREADS )) || die "connections: $CONNECTIONS (expected: >= threads $WRK_THREADS)"
 
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
@@ -100,7 +112,7 @@ done
 # Tools
 
 missing=()
-for tool in wrk haproxy nginx taskset curl ss awk flock; do
+for tool in wrk haproxy nginx taskset curl ss awk flock openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if (( ${#missing[@]} > 0 )); then
@@ -244,11 +256,11 @@ free_port() {
   die "no free port found"
 }
 
-wait_http() {  # port timeout_s pid -> 0 when a GET / answers 200
-  local port=$1 timeout=$2 pid=$3 deadline=$(( SECONDS + $2 ))
+wait_http() {  # port timeout_s pid [scheme] -> 0 when a GET / answers 200
+  local port=$1 timeout=$2 pid=$3 scheme=${4:-http} deadline=$(( SECONDS + $2 ))
   while (( SECONDS < deadline )); do
     kill -0 "$pid" 2>/dev/null || return 1
-    if curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null | grep -q '^200$'; then
+    if curl -s -k -o /dev/null -m 2 -w '%{http_code}' "$scheme://127.0.0.1:$port/" 2>/dev/null | grep -q '^200$'; then
       return 0
     fi
     sleep 0.2
@@ -260,6 +272,17 @@ wait_http() {  # port timeout_s pid -> 0 when a GET / answers 200
 # Configurations
 
 BACKEND_PORT=$(free_port)
+
+# https modes: one ECDSA P-256 certificate for every proxy (made here, never committed).
+TLS_CERT=$TMP/tls/site.pem
+TLS_KEY=$TMP/tls/site.key
+if [[ "$SCHEME" == https ]]; then
+  mkdir -p "$TMP/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$TLS_KEY" -out "$TLS_CERT" -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1 || die "openssl could not make a certificate"
+  cat "$TLS_CERT" "$TLS_KEY" >"$TMP/tls/haproxy.pem"
+fi
 
 write_backend_conf() {
   mkdir -p "$TMP/backend/logs" "$TMP/backend/www"
@@ -303,14 +326,14 @@ global
   pidfile $TMP/haproxy.pid
 
 defaults
-  mode $MODE
+  mode $PROXY_MODE
   timeout connect 5s
   timeout client 60s
   timeout server 60s
-$( [[ "$MODE" == http ]] && printf '  option http-keep-alive\n  http-reuse always\n' )
+$( [[ "$PROXY_MODE" == http ]] && printf '  option http-keep-alive\n  http-reuse always\n' )
 
 frontend bench
-  bind 127.0.0.1:$1
+  bind 127.0.0.1:$1$( [[ "$SCHEME" == https ]] && printf ' ssl crt %s alpn http/1.1' "$TMP/tls/haproxy.pem" )
   default_backend backend
 
 backend backend
@@ -321,7 +344,13 @@ EOF
 write_nginx_proxy_conf() {
   mkdir -p "$TMP/nproxy/logs"
   local body
-  if [[ "$MODE" == http ]]; then
+  local listen_tls=""
+  [[ "$SCHEME" == https ]] && listen_tls=" ssl;
+    ssl_certificate $TLS_CERT;
+    ssl_certificate_key $TLS_KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:10m"
+  if [[ "$PROXY_MODE" == http ]]; then
     body="http {
   access_log off;
   client_body_temp_path $TMP/nproxy/body;
@@ -338,7 +367,7 @@ write_nginx_proxy_conf() {
     keepalive_timeout 300s;
   }
   server {
-    listen 127.0.0.1:$1 backlog=4096;
+    listen 127.0.0.1:$1 backlog=4096$listen_tls;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -373,7 +402,11 @@ write_halb_conf() {
 event_loops: 1
 admin: {bind: 127.0.0.1:$2}
 listeners:
-  - {name: bench, bind: 127.0.0.1:$1, mode: $MODE, pool: backend}
+  - name: bench
+    bind: 127.0.0.1:$1
+    mode: $PROXY_MODE
+    pool: backend
+$( [[ "$SCHEME" == https ]] && printf '    tls: {certificates: [{cert: "%s", key: "%s"}]}\n' "$TLS_CERT" "$TLS_KEY" )
 pools:
   - name: backend
     algorithm: round_robin
@@ -414,6 +447,11 @@ ACTIVE=()
 for t in "${TARGET_LIST[@]}"; do
   case "$t" in
     direct)
+      if [[ "$SCHEME" == https ]]; then
+        SKIPPED+=("direct: the backend speaks plain HTTP; in $MODE mode only the TLS-terminating proxies compare")
+        log "${SKIPPED[-1]}"
+        continue
+      fi
       ACTIVE+=(direct)
       ;;
     haproxy)
@@ -423,7 +461,7 @@ for t in "${TARGET_LIST[@]}"; do
         cat "$TMP/haproxy.check" >&2; die "haproxy rejected its configuration"
       fi
       start_pinned haproxy "$TMP/haproxy.log" haproxy -f "$TMP/haproxy.cfg" -db
-      if wait_http "${PORT[haproxy]}" 20 "${PID[haproxy]}"; then
+      if wait_http "${PORT[haproxy]}" 20 "${PID[haproxy]}" "$SCHEME"; then
         ACTIVE+=(haproxy); STARTED_WITH[haproxy]="HAProxy $(haproxy -v | awk 'NR==1 {print $3}'), \`nbthread 1\`"
         log "haproxy on 127.0.0.1:${PORT[haproxy]} (pid ${PID[haproxy]})"
       else
@@ -439,7 +477,7 @@ for t in "${TARGET_LIST[@]}"; do
       PORT[nginx]=$(free_port)
       write_nginx_proxy_conf "${PORT[nginx]}"
       start_pinned nginx "$TMP/nproxy/stdout.log" nginx -p "$TMP/nproxy" -c "$TMP/nproxy/nginx.conf"
-      if wait_http "${PORT[nginx]}" 20 "${PID[nginx]}"; then
+      if wait_http "${PORT[nginx]}" 20 "${PID[nginx]}" "$SCHEME"; then
         ACTIVE+=(nginx); STARTED_WITH[nginx]="nginx $(nginx -v 2>&1 | sed 's|.*/||'), 1 worker"
         log "nginx proxy on 127.0.0.1:${PORT[nginx]} (pid ${PID[nginx]})"
       else
@@ -475,7 +513,7 @@ for t in "${TARGET_LIST[@]}"; do
         fi
         log "starting halb: ${cmd[*]}"
         start_pinned halb "$TMP/halb-$how.log" "${cmd[@]}"
-        if wait_http "${PORT[halb]}" "$HALB_START_TIMEOUT" "${PID[halb]}"; then
+        if wait_http "${PORT[halb]}" "$HALB_START_TIMEOUT" "${PID[halb]}" "$SCHEME"; then
           STARTED_WITH[halb]="\`${cmd[*]}\`"
           # The launcher picks a JDK itself: name the one that runs, with its flags.
           jvm=$(tr '\0' ' ' <"/proc/${PID[halb]}/cmdline" 2>/dev/null | sed 's/ -jar .*//') || jvm=""
@@ -515,7 +553,7 @@ to_us() {  # wrk time like 812.00us, 1.23ms, 2.00s, 1.00m -> microseconds
 
 run_wrk() {  # port seconds outfile
   taskset -c "$WRK_CPU" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2"s --latency \
-    "http://127.0.0.1:$1/" >"$3" 2>&1
+    "${WRK_EXTRA[@]+"${WRK_EXTRA[@]}"}" "$SCHEME://127.0.0.1:$1/" >"$3" 2>&1
 }
 
 declare -A R_RPS R_P50 R_P99 R_CPU R_BCPU R_ERR R_OTHER

@@ -113,7 +113,8 @@ final class ConfigBinder {
     }
 
     private Timeouts timeouts(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "connect", "header_read", "client_idle", "server", "upstream_idle", "shutdown");
+        Fields f = b.fields(node, path, "connect", "header_read", "client_idle", "server", "upstream_idle", "shutdown",
+                "tls_handshake");
         if (f == null) {
             return null;
         }
@@ -124,7 +125,8 @@ final class ConfigBinder {
         Duration server = f.optional("server", b.duration(), d.server());
         Duration upstreamIdle = f.optional("upstream_idle", b.duration(), d.upstreamIdle());
         Duration shutdown = f.optional("shutdown", b.duration(), d.shutdown());
-        return f.build(() -> new Timeouts(connect, headerRead, clientIdle, server, upstreamIdle, shutdown));
+        Duration tlsHandshake = f.optional("tls_handshake", b.duration(), d.tlsHandshake());
+        return f.build(() -> new Timeouts(connect, headerRead, clientIdle, server, upstreamIdle, shutdown, tlsHandshake));
     }
 
     // ---- listeners
@@ -232,13 +234,42 @@ final class ConfigBinder {
     }
 
     private TlsConfig tls(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "certificates");
+        Fields f = b.fields(node, path, "certificates", "client_auth", "provider");
         if (f == null) {
             return null;
         }
         List<TlsConfig.Certificate> certificates = f.required("certificates",
                 b.nonEmptyListOf(this::certificate, "{cert, key}"));
-        return f.build(() -> new TlsConfig(certificates));
+        Optional<TlsConfig.ClientAuth> clientAuth = f.optional("client_auth", this::clientAuth);
+        TlsConfig.Provider provider = f.optional("provider", b.enumOf(TlsConfig.Provider.class), TlsConfig.Provider.AUTO);
+        return f.build(() -> new TlsConfig(certificates, clientAuth, provider));
+    }
+
+    private TlsConfig.ClientAuth clientAuth(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "ca_file", "mode", "header");
+        if (f == null) {
+            return null;
+        }
+        Path caFile = f.required("ca_file", b.path());
+        TlsConfig.ClientAuth.Mode mode = f.optional("mode", b.enumOf(TlsConfig.ClientAuth.Mode.class),
+                TlsConfig.ClientAuth.Mode.REQUIRED);
+        Optional<String> header = f.optional("header", b.string());
+        return f.build(() -> new TlsConfig.ClientAuth(caFile, mode, header));
+    }
+
+    /** {@code tls:} of a pool: TLS to its servers. */
+    private UpstreamTlsConfig upstreamTls(YamlNode node, String path) {
+        Fields f = b.fields(node, path, "verify", "ca_file", "sni", "cert", "key");
+        if (f == null) {
+            return null;
+        }
+        UpstreamTlsConfig.Verify verify = f.optional("verify", b.enumOf(UpstreamTlsConfig.Verify.class),
+                UpstreamTlsConfig.Verify.REQUIRED);
+        Optional<Path> caFile = f.optional("ca_file", b.path());
+        Optional<String> sni = f.optional("sni", b.string());
+        Optional<Path> cert = f.optional("cert", b.path());
+        Optional<Path> key = f.optional("key", b.path());
+        return f.build(() -> new UpstreamTlsConfig(verify, caFile, sni, cert, key));
     }
 
     private TlsConfig.Certificate certificate(YamlNode node, String path) {
@@ -255,7 +286,8 @@ final class ConfigBinder {
 
     private PoolConfig pool(YamlNode node, String path) {
         Fields f = b.fields(node, path, "name", "algorithm", "hash_key", "persistence", "health", "agent",
-                "retries", "slow_start", "max_queue", "queue_timeout", "hash_balance_factor", "send_proxy", "servers");
+                "retries", "slow_start", "max_queue", "queue_timeout", "hash_balance_factor", "send_proxy", "servers",
+                "tls");
         if (f == null) {
             return null;
         }
@@ -274,6 +306,7 @@ final class ConfigBinder {
         Duration queueTimeout = f.optional("queue_timeout", b.duration(), PoolConfig.DEFAULT_QUEUE_TIMEOUT);
         Integer hashBalanceFactor = f.optional("hash_balance_factor", b.integer(), 0);
         ProxyProtocol sendProxy = f.optional("send_proxy", b.enumOf(ProxyProtocol.class), ProxyProtocol.NONE);
+        Optional<UpstreamTlsConfig> tls = f.optional("tls", this::upstreamTls);
         if (hashBalanceFactor != null && hashBalanceFactor != 0 && algorithm != null && !algorithm.isHash()) {
             f.error("hash_balance_factor", "only for hash algorithms (algorithm is " + algorithm.yamlName() + ")");
         }
@@ -294,7 +327,7 @@ final class ConfigBinder {
             }
         }
         return f.build(() -> new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers,
-                slowStart, maxQueue, queueTimeout, hashBalanceFactor, sendProxy));
+                slowStart, maxQueue, queueTimeout, hashBalanceFactor, sendProxy, tls));
     }
 
     /** Mirrors {@link PoolConfig#effectiveHashKey()}, which needs a built pool. */

@@ -20,6 +20,7 @@ import java.util.Set;
  *                     (e.g. 125); 0 = off (pure consistent hashing)
  * @param sendProxy    whether each server connection starts with a PROXY protocol header naming
  *                     the client (such connections carry one client's requests only)
+ * @param tls          TLS to the servers (re-encryption); empty: plain TCP
  */
 public record PoolConfig(
         String name,
@@ -34,7 +35,8 @@ public record PoolConfig(
         int maxQueue,
         Duration queueTimeout,
         int hashBalanceFactor,
-        ProxyProtocol sendProxy) {
+        ProxyProtocol sendProxy,
+        Optional<UpstreamTlsConfig> tls) {
 
     public static final int DEFAULT_MAX_QUEUE = 1024;
     public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
@@ -63,12 +65,22 @@ public record PoolConfig(
             throw new IllegalArgumentException("hash_balance_factor: " + hashBalanceFactor + " (expected: 0 = off, or 100..1000)");
         }
         Objects.requireNonNull(sendProxy, "sendProxy");
+        Objects.requireNonNull(tls, "tls");
         Set<String> seen = new HashSet<>();
         for (ServerConfig s : servers) {
             if (!seen.add(s.name())) {
                 throw new IllegalArgumentException("servers: name '" + s.name() + "' is used twice");
             }
         }
+    }
+
+    /** A pool whose servers speak plain TCP (no {@code tls:}). */
+    public PoolConfig(String name, Algorithm algorithm, Optional<HashKey> hashKey, PersistenceConfig persistence,
+                      HealthConfig health, Optional<AgentConfig> agent, int retries, List<ServerConfig> servers,
+                      Duration slowStart, int maxQueue, Duration queueTimeout, int hashBalanceFactor,
+                      ProxyProtocol sendProxy) {
+        this(name, algorithm, hashKey, persistence, health, agent, retries, servers, slowStart, maxQueue,
+                queueTimeout, hashBalanceFactor, sendProxy, Optional.empty());
     }
 
     /** A pool with the default queue. */
@@ -88,7 +100,7 @@ public record PoolConfig(
     /** This pool with other servers (runtime changes from the admin API). */
     public PoolConfig withServers(List<ServerConfig> servers) {
         return new PoolConfig(name, algorithm, hashKey, persistence, health, agent, retries, servers, slowStart,
-                maxQueue, queueTimeout, hashBalanceFactor, sendProxy);
+                maxQueue, queueTimeout, hashBalanceFactor, sendProxy, tls);
     }
 
     /** The key the pool's algorithm hashes, if it is a hash algorithm. */

@@ -31,10 +31,15 @@ public interface HealthCheck {
 
     /** The check {@code config} describes: tcp or http. */
     static HealthCheck of(HealthConfig config, Transport transport) {
+        return of(config, transport, null);
+    }
+
+    /** The check {@code config} describes, over TLS when {@code tls} is not null (a tcp check then passes on a handshake). */
+    static HealthCheck of(HealthConfig config, Transport transport, TlsLayer tls) {
         Objects.requireNonNull(config, "config");
         return switch (config.type()) {
-            case TCP -> tcp(transport, config.timeout());
-            case HTTP -> http(transport, config);
+            case TCP -> new TcpHealthCheck(transport, config.timeout(), tls);
+            case HTTP -> new HttpHealthCheck(transport, config, tls);
             case NONE -> throw new IllegalArgumentException("type: none (expected: tcp or http)");
         };
     }

@@ -107,11 +107,18 @@ public final class HealthChecker implements AutoCloseable {
     public static HealthChecker start(EventLoopGroup group, Transport transport, List<HealthTarget> targets,
                                       HealthConfig config, Predicate<HealthTarget> startsUp,
                                       Consumer<HealthTransition> onTransition) {
+        return start(group, transport, targets, config, startsUp, onTransition, null);
+    }
+
+    /** As above, over TLS when {@code tls} is not null (pools with {@code tls:}). */
+    public static HealthChecker start(EventLoopGroup group, Transport transport, List<HealthTarget> targets,
+                                      HealthConfig config, Predicate<HealthTarget> startsUp,
+                                      Consumer<HealthTransition> onTransition, TlsLayer tls) {
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(startsUp, "startsUp");
         Objects.requireNonNull(onTransition, "onTransition");
-        HealthCheck check = HealthCheck.of(config, transport);
+        HealthCheck check = HealthCheck.of(config, transport, tls);
         return start(group, check, targets, config, startsUp, onTransition);
     }
 

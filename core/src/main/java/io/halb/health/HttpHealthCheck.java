@@ -52,8 +52,15 @@ public final class HttpHealthCheck implements HealthCheck {
     /** The UTF-8 bytes looked for in the body, or null when the status alone decides. */
     private final byte[] expectBody;
     private final String bodyLacks;
+    /** TLS around the connection, or null. */
+    private final TlsLayer tls;
 
     HttpHealthCheck(Transport transport, HealthConfig config) {
+        this(transport, config, null);
+    }
+
+    HttpHealthCheck(Transport transport, HealthConfig config, TlsLayer tls) {
+        this.tls = tls;
         this.transport = Objects.requireNonNull(transport, "transport");
         this.config = Objects.requireNonNull(config, "config");
         this.method = HttpMethod.valueOf(config.method().name());
@@ -65,7 +72,7 @@ public final class HttpHealthCheck implements HealthCheck {
     public Future<Result> check(EventLoop loop, HealthTarget target) {
         String host = config.host().orElseGet(target::defaultHostHeader);
         return HealthCheckAttempt.start(loop, transport, target.address(), config.timeout(),
-                promise -> initializer(promise, host));
+                promise -> initializer(promise, host, target));
     }
 
     @Override
@@ -79,16 +86,20 @@ public final class HttpHealthCheck implements HealthCheck {
 
     @Override
     public String toString() {
-        return "http check (" + method + " " + config.path() + config.host().map(h -> " Host " + h).orElse("")
+        return (tls == null ? "http" : "https") + " check (" + method + " " + config.path() + config.host().map(h -> " Host " + h).orElse("")
                 + ", expect " + config.expectStatusText()
                 + config.expectBody().map(b -> " and '" + b + "'").orElse("")
                 + ", timeout " + Durations.format(config.timeout()) + ")";
     }
 
-    private ChannelHandler initializer(Promise<Result> promise, String host) {
+    private ChannelHandler initializer(Promise<Result> promise, String host, HealthTarget target) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch, target))
+                            .addLast("tls-outcome", new HandshakeOutcome(promise, false));
+                }
                 ch.pipeline()
                         .addLast("codec", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
                         .addLast("check", new ResponseHandler(promise, host));

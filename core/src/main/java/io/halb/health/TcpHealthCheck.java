@@ -19,8 +19,15 @@ public final class TcpHealthCheck implements HealthCheck {
 
     private final Transport transport;
     private final Duration timeout;
+    /** TLS around the connection, or null: then the check passes on a completed handshake. */
+    private final TlsLayer tls;
 
     TcpHealthCheck(Transport transport, Duration timeout) {
+        this(transport, timeout, null);
+    }
+
+    TcpHealthCheck(Transport transport, Duration timeout, TlsLayer tls) {
+        this.tls = tls;
         this.transport = Objects.requireNonNull(transport, "transport");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         if (timeout.toMillis() < 1) {
@@ -30,6 +37,16 @@ public final class TcpHealthCheck implements HealthCheck {
 
     @Override
     public Future<Result> check(EventLoop loop, HealthTarget target) {
+        if (tls != null) {
+            return HealthCheckAttempt.start(loop, transport, target.address(), timeout,
+                    promise -> new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch, target))
+                                    .addLast("tls-outcome", new HandshakeOutcome(promise, true));
+                        }
+                    });
+        }
         return HealthCheckAttempt.start(loop, transport, target.address(), timeout, ConnectedHandler::new);
     }
 
@@ -40,7 +57,7 @@ public final class TcpHealthCheck implements HealthCheck {
 
     @Override
     public String toString() {
-        return "tcp check (timeout " + Durations.format(timeout) + ")";
+        return (tls == null ? "tcp" : "tls") + " check (timeout " + Durations.format(timeout) + ")";
     }
 
     /** Completes the check once connected, which closes the connection. Drops whatever the server says. */

@@ -3,7 +3,10 @@ package io.halb.proxy;
 import io.halb.config.ListenerConfig;
 import io.halb.config.RouteConfig;
 import io.halb.config.Timeouts;
+import io.halb.tls.NameTable;
+import io.halb.tls.ServerTls;
 
+import java.util.AbstractMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,13 +24,27 @@ public final class ListenerSnapshot {
     private final List<Route> routes;
     private final TrafficObserver observer;
     private final Map<String, Pool> pools;
+    /** TLS termination (http listeners with tls:), or null. */
+    private final ServerTls tls;
+    /** Pass-through routes by server name (tcp listeners with sni_routes:), or null. */
+    private final NameTable<Pool> sniRoutes;
 
     /**
      * @param pools    every pool of the snapshot by name; the configuration was validated, so names resolve
      * @param observer told of every request and session this listener ends
      */
     public ListenerSnapshot(ListenerConfig config, Timeouts timeouts, Map<String, Pool> pools, TrafficObserver observer) {
+        this(config, timeouts, pools, observer, null);
+    }
+
+    /** @param tls the listener's TLS termination, or {@code null} */
+    public ListenerSnapshot(ListenerConfig config, Timeouts timeouts, Map<String, Pool> pools, TrafficObserver observer,
+                            ServerTls tls) {
         this.config = config;
+        this.tls = tls;
+        this.sniRoutes = config.sniRoutes().isEmpty() ? null : NameTable.of(config.sniRoutes().stream()
+                .map(r -> (Map.Entry<String, Pool>) new AbstractMap.SimpleImmutableEntry<>(r.sni(), require(pools, r.pool())))
+                .toList(), true);
         this.timeouts = timeouts;
         this.observer = observer;
         this.pools = Map.copyOf(pools);
@@ -62,6 +79,22 @@ public final class ListenerSnapshot {
     /** A pool of the snapshot by name (where limits divert traffic), or the default pool if there is none. */
     public Pool pool(String name) {
         return pools.getOrDefault(name, defaultPool);
+    }
+
+    /** TLS termination of this listener, or {@code null} when it serves plain text. */
+    public ServerTls tls() {
+        return tls;
+    }
+
+    /** Whether connections are routed by the ClientHello's server name (TLS pass-through). */
+    public boolean routesBySni() {
+        return sniRoutes != null;
+    }
+
+    /** The pool of the sni_route matching {@code serverName} (null: none sent), else the listener's pool. */
+    public Pool routeSni(String serverName) {
+        Pool p = sniRoutes == null ? null : sniRoutes.find(serverName);
+        return p != null ? p : defaultPool;
     }
 
     /**

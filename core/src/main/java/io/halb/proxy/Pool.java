@@ -11,6 +11,7 @@ import io.halb.health.SlowStart;
 import io.halb.persist.PersistenceCookie;
 import io.halb.persist.ServerIds;
 import io.halb.persist.StickTable;
+import io.halb.tls.ClientTls;
 
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -41,13 +42,22 @@ public final class Pool {
     private final RetryBudget retryBudget;
     /** Only for pools with a server that has max_connections; null otherwise (no cost on the data path). */
     private final RequestQueue queue;
+    /** TLS to the servers (pool tls:), or null for plain TCP. */
+    private final ClientTls tls;
 
     /**
      * @param previous  the pool of the same name in the snapshot being replaced, or {@code null}
      * @param scheduler runs the timers of slow start and outlier ejection (the event loops)
      */
     public Pool(PoolConfig config, List<Endpoint> endpoints, Pool previous, ScheduledExecutorService scheduler) {
+        this(config, endpoints, previous, scheduler, null);
+    }
+
+    /** @param tls TLS to the servers, or {@code null} for plain TCP */
+    public Pool(PoolConfig config, List<Endpoint> endpoints, Pool previous, ScheduledExecutorService scheduler,
+                ClientTls tls) {
         this.config = config;
+        this.tls = tls;
         this.endpoints = List.copyOf(endpoints);
         this.balancer = Balancer.of(config, this.endpoints);
         for (Endpoint e : this.endpoints) {
@@ -81,6 +91,11 @@ public final class Pool {
 
     public List<Endpoint> endpoints() {
         return endpoints;
+    }
+
+    /** TLS to this pool's servers (re-encryption), or {@code null} when they speak plain TCP. */
+    public ClientTls tls() {
+        return tls;
     }
 
     /** The server of that name in this pool, or {@code null}. */

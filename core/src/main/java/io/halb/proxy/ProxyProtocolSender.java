@@ -38,8 +38,15 @@ public final class ProxyProtocolSender {
         HAProxyMessage header = new HAProxyMessage(version == ProxyProtocol.V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2,
                 HAProxyCommand.PROXY, proto, src, dst, client.getPort(), local.getPort());
         server.pipeline().addFirst("proxy-protocol-encoder", HAProxyMessageEncoder.INSTANCE);
-        // The encoder releases the message.
-        server.writeAndFlush(header, server.voidPromise());
+        // Written from just above the encoder: a TLS handler (pool tls:) must not encrypt the
+        // header, which goes before the handshake. The encoder releases the message.
+        java.util.List<String> names = server.pipeline().names();
+        io.netty.channel.ChannelHandlerContext above = names.size() > 1 ? server.pipeline().context(names.get(1)) : null;
+        if (above != null) {
+            above.writeAndFlush(header, server.voidPromise());
+        } else {
+            server.writeAndFlush(header, server.voidPromise());
+        }
         server.pipeline().remove("proxy-protocol-encoder");
     }
 }

@@ -41,6 +41,19 @@ final class Checks implements AutoCloseable {
         this.events = events;
     }
 
+    /** Checks of a pool with tls: speak TLS to its servers as requests do, verifying them alike. */
+    private static io.halb.health.TlsLayer tlsLayer(io.halb.proxy.Pool pool) {
+        io.halb.tls.ClientTls tls = pool.tls();
+        if (tls == null) {
+            return null;
+        }
+        return (ch, target) -> {
+            Endpoint e = pool.endpoint(target.server());
+            String host = e != null ? e.address().host() : target.address().getHostString();
+            return tls.newHandler(ch.alloc(), host, target.address().getPort());
+        };
+    }
+
     static Checks start(Snapshot snapshot, Supplier<Snapshot> current, EventLoopGroup group, Transport transport,
                         Events events) {
         Checks checks = new Checks(current, events);
@@ -54,7 +67,8 @@ final class Checks implements AutoCloseable {
                 Map<String, Boolean> healthy = new java.util.HashMap<>();
                 endpoints.forEach(e -> healthy.put(e.name(), e.healthy()));
                 checks.health.add(HealthChecker.start(group, transport, targets, pc.health(),
-                        t -> healthy.getOrDefault(t.server(), true), checks::onHealthTransition));
+                        t -> healthy.getOrDefault(t.server(), true), checks::onHealthTransition,
+                        tlsLayer(snapshot.pools().get(pc.name()))));
             }
             if (pc.agent().isPresent()) {
                 List<AgentTarget> targets = new ArrayList<>();

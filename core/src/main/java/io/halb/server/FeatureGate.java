@@ -2,6 +2,10 @@ package io.halb.server;
 
 import io.halb.config.HalbConfig;
 import io.halb.config.ListenerConfig;
+import io.halb.config.Mode;
+import io.halb.config.PoolConfig;
+import io.halb.config.SniRouteConfig;
+import io.halb.tls.TlsChecks;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +13,8 @@ import java.util.List;
 /**
  * What a valid configuration asks for that this build does not do yet. Serving plaintext where the
  * operator wrote {@code tls:}, or one node where a cluster was configured, would be worse than
- * refusing to start, so those are errors. Warnings are for what works, but less well than asked.
+ * refusing to start, so those are errors; so are TLS files that cannot serve (unreadable, expired,
+ * a key that does not match its certificate). Warnings are for what works, but less well than asked.
  */
 public final class FeatureGate {
 
@@ -28,16 +33,28 @@ public final class FeatureGate {
         List<String> warnings = new ArrayList<>();
         String file = config.source().toString();
         for (ListenerConfig l : config.listeners()) {
-            if (l.tls().isPresent()) {
-                errors.add(file + ": listeners." + l.name() + ".tls: TLS termination is not available in this build yet");
-            }
-            if (!l.sniRoutes().isEmpty()) {
-                errors.add(file + ": listeners." + l.name() + ".sni_routes: TLS pass-through by SNI is not available in this build yet");
+            if (l.mode() == Mode.TCP) {
+                tcpPoolWithTls(config, l.pool(), file + ": listeners." + l.name() + ".pool", errors);
+                for (SniRouteConfig r : l.sniRoutes()) {
+                    tcpPoolWithTls(config, r.pool(), file + ": listeners." + l.name() + ".sni_routes", errors);
+                }
             }
         }
+        // Certificates that cannot be read or do not match their keys: named with file and key.
+        errors.addAll(TlsChecks.check(config));
         if (config.cluster().isPresent()) {
             errors.add(file + ": cluster: clustering and virtual IPs are not available in this build yet");
         }
         return new Findings(errors, warnings);
+    }
+
+    /** A tcp listener relays bytes: it cannot originate TLS to a pool's servers. */
+    private static void tcpPoolWithTls(HalbConfig config, String pool, String at, List<String> errors) {
+        for (PoolConfig p : config.pools()) {
+            if (p.name().equals(pool) && p.tls().isPresent()) {
+                errors.add(at + ": pool '" + pool + "' has tls:, which only http listeners use (a tcp listener "
+                        + "relays bytes as they are: pass TLS through, or use mode http)");
+            }
+        }
     }
 }

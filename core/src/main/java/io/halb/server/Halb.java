@@ -26,6 +26,8 @@ import io.halb.proxy.Transport;
 import io.halb.proxy.http.HttpFrontendInitializer;
 import io.halb.proxy.tcp.TcpFrontendInitializer;
 import io.halb.proxy.upstream.Upstreams;
+import io.halb.tls.CertificateWatcher;
+import io.halb.tls.TlsProviders;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -90,6 +92,7 @@ public final class Halb implements AutoCloseable {
     private Limiters limiters;
     private AccessLog accessLog;
     private AdminServer admin;
+    private CertificateWatcher certificates;
     private boolean stopped;
 
     private volatile Snapshot snapshot;
@@ -120,6 +123,9 @@ public final class Halb implements AutoCloseable {
                     transport == Transport.EPOLL ? "" : " (epoll unavailable: " + Transport.epollUnavailabilityCause() + ")");
             // SYN floods: say now, with the fix, what the kernel's settings would let through.
             SynPosture.check(BACKLOG).forEach(warning -> log.warn("{}", warning));
+            if (usesTls(config)) {
+                log.info("{}", TlsProviders.describe());
+            }
             if (config.admin().stateFile().isPresent()) {
                 stateFile = new StateFile(config.admin().stateFile().get());
                 overrides = stateFile.load();
@@ -135,6 +141,8 @@ public final class Halb implements AutoCloseable {
                 listeners.put(lc.name(), bind(lc, s.listeners().get(lc.name())));
             }
             checks = Checks.start(s, () -> snapshot, group, transport, events);
+            // Certificate and key files changed on disk serve the next handshakes.
+            certificates = CertificateWatcher.start(() -> snapshot.tlsFiles());
             if (config.admin().enabled()) {
                 admin = AdminServer.start(group, transport.serverChannel(), config.admin().bind().host(),
                         config.admin().bind().port(), config.admin().readToken(), controlPlane(), this::scrapeMetrics);
@@ -142,6 +150,11 @@ public final class Halb implements AutoCloseable {
                         admin.address(), hostPort(admin.address()), config.admin().tokenFile().isPresent() ? " (bearer token required)" : "");
             }
         }
+    }
+
+    private static boolean usesTls(HalbConfig config) {
+        return config.listeners().stream().anyMatch(l -> l.tls().isPresent())
+                || config.pools().stream().anyMatch(p -> p.tls().isPresent());
     }
 
     private static String hostPort(InetSocketAddress a) {
@@ -454,6 +467,9 @@ public final class Halb implements AutoCloseable {
             stopped = true;
             if (checks != null) {
                 checks.close();
+            }
+            if (certificates != null) {
+                certificates.close();
             }
 
             // Kept (closed) so address() still names where a listener was.

@@ -16,7 +16,7 @@ class FeatureGateTest {
     }
 
     @Test
-    void refusesTlsRatherThanServingPlaintext() throws Exception {
+    void refusesTlsWhoseCertificateCannotBeReadNamingTheKeyAndTheFile() throws Exception {
         HalbConfig config = parse("""
                 listeners:
                   - name: web
@@ -27,7 +27,8 @@ class FeatureGateTest {
                   - {name: web, servers: [{name: a, address: 127.0.0.1:9000}]}
                 """);
         FeatureGate.Findings findings = FeatureGate.check(config);
-        assertThat(findings.errors()).singleElement().asString().contains("listeners.web.tls", "not available");
+        assertThat(findings.errors()).singleElement().asString()
+                .contains("halb.yaml: listeners.web.tls.certificates[0]: ", "site.pem: cannot read: no such file");
     }
 
     @Test

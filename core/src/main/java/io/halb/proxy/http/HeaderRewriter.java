@@ -1,5 +1,8 @@
 package io.halb.proxy.http;
 
+import io.halb.config.ListenerConfig;
+import io.halb.config.TlsConfig;
+import io.halb.tls.TlsSession;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,6 +11,7 @@ import io.netty.util.AsciiString;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The header changes a proxy owes both sides (RFC 9110 §7.6): hop-by-hop headers stay on their hop,
@@ -69,6 +73,25 @@ final class HeaderRewriter {
         }
         String prevFwd = headers.get(FORWARDED);
         headers.set(FORWARDED, prevFwd == null || prevFwd.isBlank() ? fwd.toString() : prevFwd + ", " + fwd);
+    }
+
+    /**
+     * On a listener whose {@code client_auth} names a header: removes whatever the client sent under
+     * that name (it must not vouch for itself), then sets the verified certificate's subject, if any.
+     */
+    static void clientCertificate(HttpHeaders headers, ListenerConfig listener, TlsSession tls) {
+        if (listener.tls().isEmpty()) {
+            return;
+        }
+        Optional<TlsConfig.ClientAuth> auth = listener.tls().get().clientAuth();
+        if (auth.isEmpty() || auth.get().header().isEmpty()) {
+            return;
+        }
+        String name = auth.get().header().get();
+        headers.remove(name);
+        if (tls != null && tls.clientSubject() != null) {
+            headers.set(name, tls.clientSubject());
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import io.halb.proxy.RequestRecord;
 import io.halb.proxy.RequestRecord.Termination;
 import io.halb.proxy.RequestQueue;
 import io.halb.proxy.upstream.Upstreams;
+import io.halb.tls.TlsSession;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -200,7 +201,9 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         pool = divert != null ? divert : listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
-        HeaderRewriter.toServer(request.headers(), clientAddress, "http", upgradeRequested);
+        TlsSession tls = TlsSession.of(client.channel());
+        HeaderRewriter.toServer(request.headers(), clientAddress, tls == null ? "http" : "https", upgradeRequested);
+        HeaderRewriter.clientCertificate(request.headers(), listener.config(), tls);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         pickAndSend();
     }
@@ -223,6 +226,10 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
         useEndpoint(e);
         Channel pooled = upstreams.pool(client.channel().eventLoop()).poll(e);
+        if (pooled != null && !HttpBackendInitializer.openedWith(pooled, pool.tls())) {
+            pooled.close();
+            pooled = null;
+        }
         if (pooled != null) {
             reused = true;
             attach(pooled);
@@ -296,7 +303,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         reused = false;
         Endpoint target = endpoint;
         ChannelFuture f = upstreams.connect(client.channel().eventLoop(), target, timeouts.connect(), false,
-                new HttpBackendInitializer(target, upstreams));
+                new HttpBackendInitializer(target, upstreams, pool.tls()));
         f.addListener((ChannelFutureListener) cf -> {
             if (done) {
                 cf.channel().close();
@@ -493,7 +500,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             HttpUtil.setTransferEncodingChunked(response, false);
             closeClient = true;
         }
-        String setCookie = pool.setCookie(this, endpoint, false);
+        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
         if (setCookie != null) {
             headers.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }

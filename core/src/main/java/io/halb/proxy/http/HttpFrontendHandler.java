@@ -400,7 +400,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException)) {
+        // A TLS record the client broke (SslHandler wraps the SSLException) is the client's fault too.
+        if (!(cause instanceof IOException) && !(cause.getCause() instanceof javax.net.ssl.SSLException)) {
             log.warn("client {}: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
         }
         ctx.close();

@@ -4,9 +4,11 @@ import io.halb.guard.HeadScanHandler;
 import io.halb.proxy.ConnectionTracker;
 import io.halb.proxy.ListenerSnapshot;
 import io.halb.proxy.upstream.Upstreams;
+import io.halb.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -16,10 +18,13 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The pipeline of an HTTP client connection, as named steps: a scan of the raw request heads for
+ * The pipeline of an HTTP client connection, as named steps: on a TLS listener first the TLS
+ * handshake (certificate picked by SNI) and the ALPN decision ({@link TlsNegotiationHandler}),
+ * which then adds the HTTP/1.1 steps or, once HTTP/2 exists, {@link #addHttp2Handlers}; a scan of the raw request heads for
  * what decoding hides ({@link HeadScanHandler}), the HTTP/1.1 codec in its strict RFC 9112 mode,
  * one decoded message per read (so pipelined requests wait their turn), then the proxy.
  *
@@ -38,6 +43,11 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     static final String CODEC = "codec";
     static final String FLOW = "flow";
     static final String FRONTEND = "frontend";
+    static final String TLS = "tls";
+    static final String NEGOTIATION = "alpn";
+
+    /** The application protocols offered in ALPN, in order of preference: HTTP/2 first. */
+    public static final List<String> ALPN_PROTOCOLS = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
     static final String H2_PREFACE = "h2-preface";
     static final String H2_FLUSH = "h2-flush";
     static final String H2_CODEC = "h2-codec";
@@ -63,6 +73,11 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         tracker.add(ch);
         ListenerSnapshot listener = snapshot.get();
+        ServerTls tls = listener.tls();
+        if (tls != null) {
+            addTlsHandlers(ch, tls);
+            return;
+        }
         if (listener.config().h2c()) {
             ch.pipeline().addLast(H2_PREFACE, new Http2PrefaceDetector(listener.timeouts().headerRead(),
                     this::addHttp1Handlers, this::addHttp2Handlers));
@@ -72,9 +87,17 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
         ch.pipeline().addLast(FRONTEND, new HttpFrontendHandler(snapshot, upstreams, tracker));
     }
 
+    /** TLS first; the protocol handlers are added once ALPN has decided (see {@link TlsNegotiationHandler}). */
+    private void addTlsHandlers(Channel ch, ServerTls tls) {
+        ch.pipeline()
+                .addLast(TLS, tls.newHandler())
+                .addLast(NEGOTIATION, new TlsNegotiationHandler(this));
+    }
+
     /**
-     * The connection speaks HTTP/1.1 (the first bytes were not the HTTP/2 preface): the same steps
-     * as a plain connection, added after {@code ctx}, which then leaves.
+     * The connection speaks HTTP/1.1 (ALPN chose it or none, or the first bytes were not the
+     * HTTP/2 preface): the same steps as a plain-text connection, added after {@code ctx} (the
+     * step that decided, which then leaves).
      */
     void addHttp1Handlers(ChannelHandlerContext ctx) {
         addHttp1Handlers(ctx.channel());

@@ -17,6 +17,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.halb.tls.ClientHelloRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +32,9 @@ import java.util.List;
  * Places a new TCP client connection: picks a server (another one after a failed connect, up to the
  * pool's retries), connects on the client's event loop, then hands both channels to a
  * {@link RelayHandler} pair and leaves the pipeline. Nothing is read from the client until the
- * server connection is up, so no byte is buffered here.
+ * server connection is up, so no byte is buffered here. On a listener with {@code sni_routes}
+ * the pool is chosen first by the ClientHello's server name: a {@link ClientHelloRouter} ahead
+ * holds the bytes read so far and calls {@link #route}.
  *
  * <p>Thread-safety: confined to the channel's event loop.
  */
@@ -43,6 +48,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
     private Pool pool;
     private InetAddress clientAddress;
     private int retriesLeft;
+    private ChannelHandlerContext ctx;
+    /** With sni_routes: completes once the relay is linked (or the connection is given up). */
+    private Promise<Void> routed;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
 
@@ -62,8 +70,18 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         clientAddress = ClientAddress.of(ctx.channel()).getAddress();
+        if (listener.routesBySni()) {
+            // The ClientHelloRouter ahead reads the ClientHello and calls route().
+            ctx.fireChannelActive();
+            return;
+        }
         String divert = divertPool(ctx.channel());
         pool = divert != null ? listener.pool(divert) : listener.defaultPool();
         retriesLeft = pool.config().retries();
@@ -77,6 +95,35 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
         return admission == null ? null : admission.divertPool();
     }
 
+    /**
+     * Connects to a server of the pool {@code serverName} routes to (null: the client sent none).
+     * The future succeeds once the relay is linked, so the bytes held by the router can follow.
+     */
+    Future<Void> route(String serverName) {
+        routed = ctx.executor().newPromise();
+        String divert = divertPool(ctx.channel());
+        pool = divert != null ? listener.pool(divert) : listener.routeSni(serverName);
+        retriesLeft = pool.config().retries();
+        log.debug("{}: server name {} -> pool {}", ctx.channel().remoteAddress(), serverName, pool.name());
+        connect(ctx);
+        return routed;
+    }
+
+    private void giveUp() {
+        if (routed != null) {
+            routed.tryFailure(GIVEN_UP);
+        }
+    }
+
+    private static final Exception GIVEN_UP = new java.io.IOException("no server connection") {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
+
     private void connect(ChannelHandlerContext ctx) {
         Endpoint endpoint = tried.isEmpty() ? pool.pinned(this) : null;
         if (endpoint == null) {
@@ -85,6 +132,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
         if (endpoint == null) {
             log.debug("{}: no server available in pool {}", ctx.channel().remoteAddress(), pool.name());
             report(ctx, null, 0, 0, false);
+            giveUp();
             ctx.close();
             return;
         }
@@ -104,6 +152,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
             if (!ctx.channel().isActive()) {
                 target.onFinish(-1, true);
                 cf.channel().close();
+                giveUp();
                 return;
             }
             if (!cf.isSuccess()) {
@@ -114,6 +163,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
                 } else {
                     log.debug("{}: cannot connect to {}: {}", ctx.channel().remoteAddress(), target, cf.cause().toString());
                     report(ctx, target, 0, 0, false);
+                    giveUp();
                     ctx.close();
                 }
                 return;
@@ -126,6 +176,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter implements P
                 target.onFinish(System.nanoTime() - start, true);
                 report(ctx, target, in, out, true);
             });
+            if (routed != null) {
+                routed.trySuccess(null);
+            }
         });
     }
 
