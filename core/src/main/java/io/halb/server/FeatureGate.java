@@ -35,9 +35,6 @@ public final class FeatureGate {
                 errors.add(file + ": listeners." + l.name() + ".sni_routes: TLS pass-through by SNI is not available in this build yet");
             }
         }
-        if (config.cluster().isPresent()) {
-            errors.add(file + ": cluster: clustering and virtual IPs are not available in this build yet");
-        }
         return new Findings(errors, warnings);
     }
 }
