@@ -55,6 +55,8 @@ public final class ClusterNode implements AutoCloseable {
     /** How long a joiner without preemption waits for the members' claims before it takes a VIP. */
     private static final long CLAIM_WAIT_MS = 1000;
     private static final long RETRY_MS = 200;
+    /** How long a leaving node keeps listening after its VIPs were taken over. */
+    private static final long SETTLE_MS = 300;
 
     private final ClusterConfig config;
     private final Map<String, VipConfig> vips = new LinkedHashMap<>();
@@ -67,6 +69,7 @@ public final class ClusterNode implements AutoCloseable {
     });
     private final List<Replicated> replicated = new CopyOnWriteArrayList<>();
     private final JChannel channel;
+    private final VipGuardian guardian;
     private Track track;
 
     // Confined to the cluster thread.
@@ -74,6 +77,8 @@ public final class ClusterNode implements AutoCloseable {
     private final Map<Address, PeerState> peers = new HashMap<>();
     private final Map<Address, Long> unheardSince = new HashMap<>();
     private final Set<String> held = new LinkedHashSet<>();
+    /** VIPs another node holds now that this leaving node still has configured while it drains. */
+    private final Set<String> parked = new LinkedHashSet<>();
     private Map<String, String> assignment = Map.of();
     private boolean trackOk = true;
     private boolean leaving;
@@ -87,9 +92,11 @@ public final class ClusterNode implements AutoCloseable {
 
     private ClusterNode(ClusterConfig config, ListenerGate gate) throws Exception {
         this.config = config;
+        boolean linux = config.vips().stream().anyMatch(v -> v.driver() == VipConfig.Driver.LINUX);
+        this.guardian = linux ? VipGuardian.start() : null;
         for (VipConfig v : config.vips()) {
             vips.put(v.address(), v);
-            drivers.put(v.address(), VipDriver.of(v, config, gate));
+            drivers.put(v.address(), VipDriver.of(v, config, gate, guardian));
             ownershipVips.add(new Ownership.Vip(v.address(), v.prefer()));
         }
         this.channel = ClusterStack.channel(config);
@@ -273,10 +280,14 @@ public final class ClusterNode implements AutoCloseable {
             if (leaving && successorPossible && !claimedByOthers.contains(vip) && now - leaveDeadlineNanos < 0) {
                 continue;
             }
-            drivers.get(vip).release(vips.get(vip));
             held.remove(vip);
             changed = true;
-            log.info("cluster: released VIP {}", vip);
+            if (leaving) {
+                giveUpWhileLeaving(vip);
+            } else {
+                drivers.get(vip).release(vips.get(vip));
+                log.info("cluster: released VIP {}", vip);
+            }
         }
         boolean failed = false;
         for (Map.Entry<String, String> e : next.entrySet()) {
@@ -302,6 +313,9 @@ public final class ClusterNode implements AutoCloseable {
             }
         }
         heldCount = held.size();
+        if (changed) {
+            guard();
+        }
         if (failed) {
             scheduleRetry();
         }
@@ -309,6 +323,61 @@ public final class ClusterNode implements AutoCloseable {
             sendState();
         }
         publishStatus(members);
+    }
+
+    /**
+     * A leaving node stops announcing a VIP that another node has taken but keeps its address
+     * until its own connections have drained ({@link #releaseParked}): their replies still leave
+     * from it, while new connections already reach the successor. A listener-only VIP ({@code none})
+     * is released at once, since the successor listens already.
+     */
+    private void giveUpWhileLeaving(String vip) {
+        VipConfig v = vips.get(vip);
+        if (v.driver() == VipConfig.Driver.NONE) {
+            drivers.get(vip).release(v);
+            log.info("cluster: released VIP {}", vip);
+        } else {
+            if (guardian != null) {
+                guardian.silence(v);
+            }
+            parked.add(vip);
+            log.info("cluster: handed VIP {} over; keeping its address while connections drain", vip);
+        }
+    }
+
+    /**
+     * Removes the addresses of VIPs handed over during a planned stop (after the connections
+     * drained, or a short bound). Blocks the caller briefly; not an event loop.
+     */
+    public void releaseParked() {
+        try {
+            thread.submit(() -> {
+                for (String vip : parked) {
+                    drivers.get(vip).release(vips.get(vip));
+                    log.info("cluster: released VIP {}", vip);
+                }
+                parked.clear();
+                guard();
+            }).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.info("cluster: releasing VIPs: {}", e.toString());
+        }
+    }
+
+    /** Keeps the guardian's list of addresses to remove at a crash in step with what is held. */
+    private void guard() {
+        if (guardian != null) {
+            List<VipConfig> linux = new ArrayList<>();
+            Set<String> configured = new LinkedHashSet<>(held);
+            configured.addAll(parked);
+            for (String vip : configured) {
+                VipConfig v = vips.get(vip);
+                if (v.driver() == VipConfig.Driver.LINUX) {
+                    linux.add(v);
+                }
+            }
+            guardian.configured(linux);
+        }
     }
 
     /** Without preemption a joiner must learn who holds what before it takes anything. */
@@ -388,7 +457,9 @@ public final class ClusterNode implements AutoCloseable {
     /**
      * Planned switchover (SIGTERM): tells the others this node is leaving so that they take its
      * VIPs, gives each VIP up once another node holds it (or {@code bound} has passed), then leaves
-     * the group. Blocks the caller (not an event loop) for at most about {@code bound}.
+     * the group. Addresses of {@code linux} and {@code exec} VIPs stay configured until
+     * {@link #releaseParked} (after the drain). Blocks the caller (not an event loop) for at most
+     * about {@code bound}.
      */
     public void handOver(Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
@@ -401,16 +472,22 @@ public final class ClusterNode implements AutoCloseable {
                 // Someone must look again at the deadline if no claim arrives.
                 thread.schedule(() -> decide(false), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }).get();
+            boolean hadVips = heldCount > 0;
             while (heldCount > 0 && System.nanoTime() - deadline < 0) {
                 Thread.sleep(10);
             }
+            if (hadVips && heldCount == 0) {
+                // The successor's gratuitous ARP leaves a few milliseconds after its claim; clients
+                // that have not heard it yet still reach this node, which keeps serving them a moment.
+                Thread.sleep(SETTLE_MS);
+            }
             thread.submit(() -> {
                 for (String vip : new ArrayList<>(held)) {
-                    drivers.get(vip).release(vips.get(vip));
-                    log.info("cluster: released VIP {}", vip);
+                    giveUpWhileLeaving(vip);
                 }
                 held.clear();
                 heldCount = 0;
+                guard();
             }).get();
         } catch (Exception e) {
             log.info("cluster: hand-over interrupted: {}", e.toString());
@@ -427,9 +504,16 @@ public final class ClusterNode implements AutoCloseable {
                 for (String vip : new ArrayList<>(held)) {
                     drivers.get(vip).release(vips.get(vip));
                 }
+                for (String vip : parked) {
+                    drivers.get(vip).release(vips.get(vip));
+                }
+                parked.clear();
                 held.clear();
                 heldCount = 0;
                 closed = true;
+                if (guardian != null) {
+                    guardian.close();
+                }
             }).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("cluster: close: {}", e.toString());

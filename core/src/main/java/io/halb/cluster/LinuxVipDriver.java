@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code driver: linux}: {@code ip addr add} on take, then a gratuitous ARP ({@code arping -U -c 3})
- * started and never waited for (arping exits about a second after its last packet; without it a
- * client may keep sending to the old node for half a minute); {@code ip addr del} on release.
+ * {@code driver: linux}: {@code ip addr add} on take, then gratuitous ARPs ({@code arping -U}, three,
+ * 200 ms apart) started by the {@link VipGuardian} and never waited for (arping exits about a second
+ * after its packet; without them a client may keep sending to the old node for half a minute);
+ * {@code ip addr del} on release.
  * Listeners on the VIP are bound with IP_FREEBIND from the start, so nothing rebinds here.
  */
 final class LinuxVipDriver implements VipDriver {
@@ -23,6 +24,12 @@ final class LinuxVipDriver implements VipDriver {
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(5);
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_NET_RAW = 13;
+
+    private final VipGuardian guardian;
+
+    LinuxVipDriver(VipGuardian guardian) {
+        this.guardian = guardian;
+    }
 
     @Override
     public void take(VipConfig vip) throws IOException {
@@ -39,18 +46,15 @@ final class LinuxVipDriver implements VipDriver {
         if (vip.host().indexOf(':') >= 0) {
             return; // IPv6: the kernel sends its own unsolicited neighbour advertisement on add
         }
-        try {
-            Processes.spawn(List.of("arping", "-q", "-U", "-c", "3", "-I", vip.iface(), vip.host()));
-        } catch (IOException e) {
-            log.info("vip {}: cannot start arping: {}", vip.address(), e.getMessage());
-        }
+        guardian.announce(vip);
     }
 
     @Override
     public void release(VipConfig vip) {
+        guardian.silence(vip);
         try {
             Processes.Result r = Processes.run(List.of("ip", "addr", "del", vip.cidr(), "dev", vip.iface()), Map.of(), IP_TIMEOUT);
-            if (!r.ok() && !r.output().contains("Cannot assign requested address")) {
+            if (!r.ok() && !r.output().contains("Cannot assign requested address") && !r.output().contains("not found")) {
                 log.info("vip {}: ip addr del: {}", vip.address(), r.output());
             }
         } catch (IOException e) {

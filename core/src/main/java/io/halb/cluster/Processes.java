@@ -39,13 +39,4 @@ final class Processes {
             return new Result(-1, "interrupted");
         }
     }
-
-    /** Starts {@code command} and does not wait for it (its output is discarded). */
-    static void spawn(List<String> command) throws IOException {
-        new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-    }
 }

@@ -22,9 +22,9 @@ public interface VipDriver {
     void release(VipConfig vip);
 
     /** The driver of each kind for this node's configuration. */
-    static VipDriver of(VipConfig vip, ClusterConfig cluster, ListenerGate gate) {
+    static VipDriver of(VipConfig vip, ClusterConfig cluster, ListenerGate gate, VipGuardian guardian) {
         return switch (vip.driver()) {
-            case LINUX -> new LinuxVipDriver();
+            case LINUX -> new LinuxVipDriver(guardian);
             case EXEC -> new ExecVipDriver(vip.command().or(cluster::command).orElseThrow(), cluster.node());
             case NONE -> new NoneVipDriver(gate);
         };

@@ -74,6 +74,8 @@ public final class Halb implements AutoCloseable {
     private static final int BACKLOG = 4096;
     /** How long a stopping cluster node waits for another to take its VIPs. */
     private static final Duration HANDOVER_BOUND = Duration.ofSeconds(2);
+    /** How long a stopping node keeps a handed-over VIP's address for its connections to drain. */
+    private static final Duration VIP_DRAIN_BOUND = Duration.ofSeconds(1);
 
     private final Transport transport;
     private final EventLoopGroup group;
@@ -538,7 +540,13 @@ public final class Halb implements AutoCloseable {
         }
         tracker.closeGracefully();
         long deadline = System.nanoTime() + grace.toNanos();
+        long vipDeadline = System.nanoTime() + VIP_DRAIN_BOUND.toNanos();
         while (tracker.open() > 0 && System.nanoTime() < deadline) {
+            if (c != null && System.nanoTime() - vipDeadline > 0) {
+                // Replies to clients already following the successor would go nowhere: stop waiting for them.
+                c.releaseParked();
+                c = null;
+            }
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -552,7 +560,10 @@ public final class Halb implements AutoCloseable {
         }
         tracker.closeAll().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (c != null) {
-            c.close();
+            c.releaseParked();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         synchronized (lock) {
