@@ -35,7 +35,9 @@ class NetnsClusterIntegrationTest {
     private static final List<String> VIPS = List.of("198.18.0.100", "198.18.0.101", "198.18.0.102");
     private static final Map<String, String> HOSTS = new LinkedHashMap<>();
     private static final int RUNS = Integer.getInteger("halb.ha.runs", 1);
-    private static final int BACKENDS = 2;
+    /** A server in the client namespace that the two-node cluster's track check must reach. */
+    private static final String GATEWAY = "198.18.0.2:9999";
+    private static final int BACKENDS = 3;
 
     static {
         HOSTS.put("c", "198.18.0.2");
@@ -56,11 +58,13 @@ class NetnsClusterIntegrationTest {
         lab = NetnsLab.create(dir, HOSTS);
         LabProcess b1 = lab.java("b1", "b1", NetnsBackend.class.getName(), HOSTS.get("b1"), "8080", "b1");
         LabProcess b2 = lab.java("b2", "b2", NetnsBackend.class.getName(), HOSTS.get("b2"), "8080", "b2");
+        lab.java("c", "gateway", NetnsBackend.class.getName(), HOSTS.get("c"), "9999", "gateway");
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     assertThat(b1.alive()).as(b1.output()).isTrue();
                     assertThat(lab.curl("c", "http://198.18.0.21:8080/")).isEqualTo("b1");
                     assertThat(lab.curl("c", "http://198.18.0.22:8080/")).isEqualTo("b2");
+                    assertThat(lab.curl("n1", "http://" + GATEWAY + "/")).isEqualTo("gateway");
                 });
     }
 
@@ -81,8 +85,9 @@ class NetnsClusterIntegrationTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void activeStandbyFailsOverOnKillAndCutLinkAndHandsOverOnSigterm() throws Exception {
-        Path c1 = config("n1", 100, "active_standby", List.of("n2"), List.of(VIP), Map.of());
-        Path c2 = config("n2", 50, "active_standby", List.of("n1"), List.of(VIP), Map.of());
+        // Two nodes: no quorum, but both must reach the "gateway" (a server in the client namespace) to hold the VIP.
+        Path c1 = config("n1", 100, "active_standby", List.of("n2"), List.of(VIP), Map.of(), GATEWAY);
+        Path c2 = config("n2", 50, "active_standby", List.of("n1"), List.of(VIP), Map.of(), GATEWAY);
         // One after the other, so that n2 joins n1's group rather than both starting alone and merging.
         LabProcess n1 = halb("n1", c1);
         awaitHolders(Map.of(VIP, "n1"), List.of("n1"), 1, n1);
@@ -111,6 +116,10 @@ class NetnsClusterIntegrationTest {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                     .until(() -> lab.addresses("n2").contains(VIP));
             cutGap = awaitGap(client, t);
+            // Cut off, n1 no longer reaches the gateway (its track check): it gives the VIP up, no split brain.
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !lab.addresses("n1").contains(VIP));
+            assertThat(n1.output()).contains("does not answer; this node gives up its VIPs");
         } finally {
             lab.heal("n1");
         }
@@ -146,9 +155,9 @@ class NetnsClusterIntegrationTest {
     void activeActiveSpreadsVipsMovesThemAndKeepsOneHolderEach() throws Exception {
         Map<String, String> prefer = Map.of(VIPS.get(0), "n1", VIPS.get(1), "n2", VIPS.get(2), "n3");
         List<String> nodes = List.of("n1", "n2", "n3");
-        Path c1 = config("n1", 100, "active_active", List.of("n2", "n3"), VIPS, prefer);
-        Path c2 = config("n2", 100, "active_active", List.of("n1", "n3"), VIPS, prefer);
-        Path c3 = config("n3", 100, "active_active", List.of("n1", "n2"), VIPS, prefer);
+        Path c1 = config("n1", 100, "active_active", List.of("n2", "n3"), VIPS, prefer, null);
+        Path c2 = config("n2", 100, "active_active", List.of("n1", "n3"), VIPS, prefer, null);
+        Path c3 = config("n3", 100, "active_active", List.of("n1", "n2"), VIPS, prefer, null);
         LabProcess n1 = halb("n1", c1);
         LabProcess n2 = halb("n2", c2);
         LabProcess n3 = halb("n3", c3);
@@ -226,7 +235,7 @@ class NetnsClusterIntegrationTest {
     }
 
     private static Path config(String node, int priority, String mode, List<String> peers, List<String> vips,
-                               Map<String, String> prefer) throws IOException {
+                               Map<String, String> prefer, String track) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("event_loops: 1\n");
         y.append("admin: {bind: \"127.0.0.1:9090\"}\n");
@@ -244,6 +253,9 @@ class NetnsClusterIntegrationTest {
         y.append("  peers: [").append(String.join(", ", peers.stream().map(p -> HOSTS.get(p) + ":7800").toList())).append("]\n");
         y.append("  mode: ").append(mode).append('\n');
         y.append("  priority: ").append(priority).append('\n');
+        if (track != null) {
+            y.append("  track: [\"").append(track).append("\"]\n");
+        }
         y.append("  vips:\n");
         for (String v : vips) {
             y.append("    - {address: ").append(v).append("/24, interface: eth0, driver: linux");
