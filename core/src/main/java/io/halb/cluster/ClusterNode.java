@@ -104,21 +104,27 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * Checks what the drivers need, releases any VIP left over from an earlier run, joins the
-     * cluster and returns once this node has its first view (VIPs are taken on the cluster thread).
+     * Checks what the drivers need and builds the node without joining yet, so that the state it
+     * shares can be {@linkplain #register registered} before the first message arrives.
      */
-    public static ClusterNode start(ClusterConfig config, ListenerGate gate) throws Exception {
+    public static ClusterNode create(ClusterConfig config, ListenerGate gate) throws Exception {
         if (config.vips().stream().anyMatch(v -> v.driver() == VipConfig.Driver.LINUX)) {
             LinuxVipDriver.checkCanRun();
         }
-        ClusterNode node = new ClusterNode(config, gate);
+        return new ClusterNode(config, gate);
+    }
+
+    /**
+     * Releases any VIP left over from an earlier run, joins the cluster and returns once this node
+     * has its first view (VIPs are taken on the cluster thread). Closes the node when joining fails.
+     */
+    public void start() throws Exception {
         try {
-            node.join();
+            join();
         } catch (Exception e) {
-            node.close();
+            close();
             throw e;
         }
-        return node;
     }
 
     private void join() throws Exception {

@@ -101,6 +101,7 @@ public final class Halb implements AutoCloseable {
     private final Set<String> openGated = new HashSet<>();
 
     private volatile ClusterNode cluster;
+    private volatile ClusterState clusterState;
 
     private volatile Snapshot snapshot;
     private volatile long configLoadedMillis;
@@ -156,7 +157,12 @@ public final class Halb implements AutoCloseable {
         }
         if (config.cluster().isPresent()) {
             // Outside the lock: the cluster thread opens VIP listeners through it as soon as it has a view.
-            cluster = ClusterNode.start(config.cluster().get(), new VipListeners(this));
+            ClusterNode node = ClusterNode.create(config.cluster().get(), new VipListeners(this));
+            ClusterState state = new ClusterState(this, node);
+            state.attach(snapshot);
+            clusterState = state;
+            node.start();
+            cluster = node;
         }
     }
 
@@ -378,6 +384,9 @@ public final class Halb implements AutoCloseable {
             }
         }
         snapshot = built;
+        if (clusterState != null) {
+            clusterState.attach(built);
+        }
         fileConfig = next;
         configLoadedMillis = System.currentTimeMillis();
         checks.close();
@@ -419,6 +428,19 @@ public final class Halb implements AutoCloseable {
 
     /** Changes the runtime overrides, keeps them in the state file, and rebuilds if servers changed. Holds the lock. */
     void changeOverrides(RuntimeOverrides next, boolean serversChanged) throws IOException {
+        adopt(next, serversChanged);
+        ClusterState state = clusterState;
+        if (state != null) {
+            state.overridesChanged(next);
+        }
+    }
+
+    /** Takes the runtime changes another node of the cluster made (or had when this one joined). */
+    void adoptOverrides(RuntimeOverrides next) throws IOException {
+        adopt(next, true);
+    }
+
+    private void adopt(RuntimeOverrides next, boolean serversChanged) throws IOException {
         synchronized (lock) {
             if (stateFile != null) {
                 stateFile.save(next);
