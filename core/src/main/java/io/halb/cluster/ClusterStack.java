@@ -28,8 +28,8 @@ import java.util.List;
  * <p>Measured on a 2-core machine (DESIGN.md section 7): FD_SOCK2 sees a killed process at once (its
  * socket closes), FD_ALL3 (heartbeat every 150 ms, suspect after 600 ms silence) a dead host or a
  * cut link, and VERIFY_SUSPECT2 confirms for 100 ms before the member is excluded. FD_SOCK2 listens
- * at the bind port + 100, so nodes sharing a host need cluster ports more than 100 apart... or at
- * least not colliding with each other's +100.
+ * at the bind port + 100, so nodes sharing a host need cluster ports whose +100 do not collide with
+ * each other's.
  */
 final class ClusterStack {
 

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * What a valid configuration asks for that this build does not do yet. Serving plaintext where the
- * operator wrote {@code tls:}, or one node where a cluster was configured, would be worse than
- * refusing to start, so those are errors. Warnings are for what works, but less well than asked.
+ * operator wrote {@code tls:} would be worse than refusing to start, so that is an error.
+ * Warnings are for what works, but less well than asked.
  */
 public final class FeatureGate {
 
