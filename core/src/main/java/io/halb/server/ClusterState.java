@@ -1,6 +1,7 @@
 package io.halb.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.halb.balance.Endpoint;
 import io.halb.cluster.ClusterNode;
 import io.halb.cluster.Replicated;
 import io.halb.persist.StickTable;
@@ -12,14 +13,20 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * What a node shares with the others of its cluster: source-IP stick-table pins ({@code stick}) and
  * the runtime changes made through the admin API ({@code overrides}: drain, maint, weight, servers
  * added or removed). A change is broadcast when it happens; a node that joins gets the current
- * state from the coordinator. Runtime changes are last-writer-wins as a whole.
+ * state from the coordinator. Runtime changes are last-writer-wins as a whole. Health verdicts
+ * ({@code health}) go to a joining node only: it starts with the servers the cluster sees down
+ * marked down (so a restarted node that takes a VIP at once sends nothing to a dead server), and
+ * from then on its own checks decide.
  *
  * <p>Thread-safety: {@link Replicated} callbacks run on the cluster thread; the stick-table listener
  * on event loops, where it only enqueues a message.
@@ -39,6 +46,7 @@ final class ClusterState {
         this.node = node;
         node.register(new Sticks());
         node.register(new Overrides());
+        node.register(new Health());
     }
 
     /** Listens to the stick tables of a new snapshot (tables that survived a reload are the same objects). */
@@ -93,6 +101,34 @@ final class ClusterState {
                 }
             }
             return out;
+        }
+    }
+
+    private final class Health implements Replicated {
+        @Override
+        public String kind() {
+            return "health";
+        }
+
+        @Override
+        public void apply(String entry) {
+            Set<String> down = new HashSet<>(List.of(entry.split(";")));
+            down.remove("");
+            int marked = halb.adoptDownServers(down);
+            log.info("cluster: servers down by the cluster's health checks: {} ({} newly marked down here)", entry, marked);
+        }
+
+        @Override
+        public List<String> snapshot() {
+            StringJoiner down = new StringJoiner(";");
+            for (Pool p : halb.snapshot().pools().values()) {
+                for (Endpoint e : p.endpoints()) {
+                    if (!e.healthy()) {
+                        down.add(RuntimeOverrides.key(p.name(), e.name()));
+                    }
+                }
+            }
+            return down.length() == 0 ? List.of() : List.of(down.toString());
         }
     }
 

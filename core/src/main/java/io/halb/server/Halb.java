@@ -435,6 +435,36 @@ public final class Halb implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks down the servers ({@code pool/server}) that the cluster's checks see down, when this
+     * node has not checked them yet, and restarts the checks so that they start from there (a
+     * server marked down comes back after {@code rise} passing checks). Returns how many it marked.
+     */
+    int adoptDownServers(java.util.Set<String> down) {
+        synchronized (lock) {
+            if (stopped) {
+                return 0;
+            }
+            int marked = 0;
+            for (Pool p : snapshot.pools().values()) {
+                if (p.config().health().type() == io.halb.config.HealthConfig.Type.NONE) {
+                    continue;
+                }
+                for (Endpoint e : p.endpoints()) {
+                    if (e.healthy() && down.contains(RuntimeOverrides.key(p.name(), e.name()))) {
+                        p.checksFailed(e);
+                        marked++;
+                    }
+                }
+            }
+            if (marked > 0) {
+                checks.close();
+                checks = Checks.start(snapshot, () -> snapshot, group, transport, events);
+            }
+            return marked;
+        }
+    }
+
     /** Takes the runtime changes another node of the cluster made (or had when this one joined). */
     void adoptOverrides(RuntimeOverrides next) throws IOException {
         adopt(next, true);

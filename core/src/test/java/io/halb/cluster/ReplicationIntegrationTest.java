@@ -28,8 +28,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * State shared between two real halb processes on loopback: a node that joins receives the
- * runtime changes and source-IP pins of the cluster, later changes reach it as they happen, and
- * after the active is killed the survivor keeps the client on the server it was pinned to.
+ * runtime changes, source-IP pins and down servers of the cluster, later changes reach it as they
+ * happen, and after the active is killed the survivor keeps the client on the server it was
+ * pinned to.
  */
 class ReplicationIntegrationTest {
 
@@ -44,12 +45,15 @@ class ReplicationIntegrationTest {
         int admin2 = HalbProcess.freePort();
         try (TestBackend s1 = TestBackend.start("s1"); TestBackend s2 = TestBackend.start("s2");
              TestBackend s3 = TestBackend.start("s3")) {
-            Map<String, Object> values = Map.of("vip", VIP, "port", vipPort, "s1", s1, "s2", s2, "s3", s3);
+            int dead = HalbProcess.freePort();
+            Map<String, Object> values = Map.of("vip", VIP, "port", vipPort, "s1", s1, "s2", s2, "s3", s3, "dead", dead);
             Path c1 = config(dir, "lb1", 100, cluster[0], cluster[1], admin1, values);
             Path c2 = config(dir, "lb2", 50, cluster[1], cluster[0], admin2, values);
             InetSocketAddress vip = new InetSocketAddress(VIP, vipPort);
             try (HalbProcess lb1 = HalbProcess.start(dir, "run", "-c", c1.toString())) {
                 lb1.awaitListening(vip, Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                        .untilAsserted(() -> assertThat(get(admin1, "/api/v1/pools/web/servers/dead")).contains("\"healthy\":false"));
                 // Only s2 takes new clients: this client is pinned to it.
                 put(admin1, "/api/v1/pools/web/servers/s1/state", "{\"state\":\"drain\"}");
                 put(admin1, "/api/v1/pools/web/servers/s3/state", "{\"state\":\"drain\"}");
@@ -65,6 +69,9 @@ class ReplicationIntegrationTest {
                                 // State transfer on join: the weight and the remaining drain.
                                 assertThat(get(admin2, "/api/v1/pools/web/servers/s3")).contains("\"weight\":7").contains("drain");
                             });
+                    // Health verdicts: the joiner starts with the cluster's down servers down.
+                    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                            assertThat(lb2.stdout()).contains("servers down by the cluster's health checks: web/dead"));
                     // A change after the join travels as it happens.
                     put(admin1, "/api/v1/pools/web/servers/s3/state", "{\"state\":\"ready\"}");
                     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
@@ -97,10 +104,12 @@ class ReplicationIntegrationTest {
                   - name: web
                     algorithm: round_robin
                     persistence: {type: source_ip, ttl: 10m}
+                    health: {type: tcp, interval: 300ms, timeout: 200ms, fall: 1, rise: 2}
                     servers:
                       - {name: s1, address: "{{s1}}"}
                       - {name: s2, address: "{{s2}}"}
                       - {name: s3, address: "{{s3}}"}
+                      - {name: dead, address: "127.0.0.1:{{dead}}"}
                 timeouts: {shutdown: 2s}
                 cluster:
                   node: {{node}}
