@@ -21,7 +21,8 @@ public final class NetnsClient {
 
     private static final int CONNECT_TIMEOUT_MS = 5000;
     private static final int READ_TIMEOUT_MS = 5000;
-    private static final int PROBE_TIMEOUT_MS = 100;
+    private static final int PROBE_TIMEOUT_MS = 50;
+    private static final int PROBE_READ_TIMEOUT_MS = 200;
 
     private NetnsClient() {}
 
@@ -35,13 +36,13 @@ public final class NetnsClient {
             Thread t = new Thread(() -> {
                 while (true) {
                     long start = System.currentTimeMillis();
-                    int status = probe ? once(target, request, PROBE_TIMEOUT_MS, 1000) : once(target, request, CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
+                    int status = probe ? once(target, request, PROBE_TIMEOUT_MS, PROBE_READ_TIMEOUT_MS) : once(target, request, CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
                     long end = System.currentTimeMillis();
                     synchronized (out) {
                         out.println((probe ? "P " : "W ") + start + " " + end + " " + status);
                     }
                     try {
-                        Thread.sleep(probe ? 10 : 5);
+                        Thread.sleep(5);
                     } catch (InterruptedException e) {
                         return;
                     }

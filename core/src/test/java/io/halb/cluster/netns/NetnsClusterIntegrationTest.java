@@ -98,15 +98,21 @@ class NetnsClusterIntegrationTest {
 
         // SIGKILL of the active node.
         List<Long> killGaps = new ArrayList<>();
+        List<Long> takes = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
             long t = System.currentTimeMillis();
             n1.kill();
             awaitHolders(Map.of(VIP, "n2"), List.of("n1", "n2"), -1, n2);
             killGaps.add(awaitGap(client, t));
+            takes.add(tookAfter(n2, t));
             n1 = halb("n1", c1);
             awaitHolders(Map.of(VIP, "n1"), List.of("n1", "n2"), 2, n1, n2);
+            // Steady state before the next kill: the client is served through the returned n1.
+            long back = System.currentTimeMillis();
+            await().atMost(Duration.ofSeconds(10)).until(() -> new ClientLog(client.lines()).successesAfter(back) > 40);
         }
         HaTimingAccess.record("netns driver linux, SIGKILL of the active, first answer from the survivor", killGaps);
+        HaTimingAccess.record("netns driver linux, SIGKILL of the active, survivor logged 'took VIP'", takes);
 
         // A cut link: the active's port leaves the bridge, nothing tells the survivor.
         List<Long> cutGaps = new ArrayList<>();
@@ -225,6 +231,22 @@ class NetnsClusterIntegrationTest {
             }
         }
         return out;
+    }
+
+    /** Milliseconds from {@code t} to the last "took VIP" line of {@code node}'s log (same clock, local time). */
+    private static long tookAfter(LabProcess node, long t) {
+        String line = null;
+        for (String l : node.lines()) {
+            if (l.contains("cluster: took VIP")) {
+                line = l;
+            }
+        }
+        if (line == null) {
+            return -1;
+        }
+        java.time.LocalTime took = java.time.LocalTime.parse(line.substring(0, 12));
+        java.time.LocalTime at = java.time.Instant.ofEpochMilli(t).atZone(java.time.ZoneId.systemDefault()).toLocalTime();
+        return Duration.between(at, took).toMillis();
     }
 
     private static long awaitGap(LabProcess client, long t) {
