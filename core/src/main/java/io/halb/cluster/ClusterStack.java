@@ -56,7 +56,8 @@ final class ClusterStack {
         ping.setInitialHosts(hosts);
         ping.setPortRange(0);
         ping.setValue("num_discovery_runs", 2);
-        MERGE3 merge = new MERGE3().setMinInterval(1000).setMaxInterval(3000).setCheckInterval(4000);
+        // Partitions heal within a few seconds: until then a two-node cluster may have a VIP twice.
+        MERGE3 merge = new MERGE3().setMinInterval(500).setMaxInterval(1500).setCheckInterval(2000);
         FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bind);
         FD_ALL3 fdAll = new FD_ALL3();
         fdAll.setTimeout(SUSPECT_TIMEOUT_MS);

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * The {@code track} check: every target must accept a TCP connection for this node to be allowed to
- * hold a VIP. Two failed rounds in a row make the node ineligible, one good round eligible again.
+ * hold a VIP. Two failed rounds in a row make the node ineligible, two good rounds eligible again.
  * A node in a two-node cluster that has lost its uplink therefore gives its VIPs up, and the node
  * that still reaches the targets holds them alone.
  *
@@ -27,6 +27,7 @@ final class Track implements AutoCloseable {
     static final int INTERVAL_MS = 300;
     static final int TIMEOUT_MS = 300;
     private static final int FALL = 2;
+    private static final int RISE = 2;
 
     private final List<HostPort> targets;
     private final Consumer<Boolean> onChange;
@@ -38,6 +39,7 @@ final class Track implements AutoCloseable {
     // Confined to the track thread.
     private boolean ok = true;
     private int failures;
+    private int successes;
 
     Track(List<HostPort> targets, Consumer<Boolean> onChange) {
         this.targets = List.copyOf(targets);
@@ -58,15 +60,20 @@ final class Track implements AutoCloseable {
         String failed = reachable();
         if (failed == null) {
             failures = 0;
-            if (!ok) {
+            successes++;
+            if (!ok && successes >= RISE) {
                 ok = true;
                 log.info("cluster: track targets {} answer again; this node may hold VIPs", targets);
                 onChange.accept(true);
             }
-        } else if (++failures >= FALL && ok) {
-            ok = false;
-            log.info("cluster: track target {} does not answer; this node gives up its VIPs", failed);
-            onChange.accept(false);
+        } else {
+            successes = 0;
+            failures++;
+            if (ok && failures >= FALL) {
+                ok = false;
+                log.info("cluster: track target {} does not answer; this node gives up its VIPs", failed);
+                onChange.accept(false);
+            }
         }
     }
 
