@@ -41,6 +41,14 @@ class ConfigLoaderClusterTest {
     }
 
     @Test
+    void theClusterExamplesLoad() throws ConfigException {
+        for (String node : java.util.List.of("lb1", "lb2")) {
+            HalbConfig c = ConfigLoader.load(java.nio.file.Path.of("../examples/cluster/" + node + ".yaml"), java.util.Map.of());
+            assertThat(c.cluster().orElseThrow().node()).isEqualTo(node);
+        }
+    }
+
+    @Test
     void anExecVipWithoutACommandIsAnError() {
         assertThat(errors(MINIMAL + """
                 cluster:
