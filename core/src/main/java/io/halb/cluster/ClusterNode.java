@@ -84,6 +84,8 @@ public final class ClusterNode implements AutoCloseable {
     private boolean leaving;
     private long leaveDeadlineNanos;
     private boolean closed;
+    /** Set when this node has left the group: later views (if JGroups sends any) change nothing. */
+    private boolean left;
     private ScheduledFuture<?> retry;
     private String lastRole = "";
 
@@ -187,7 +189,7 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     private void onView(View v) {
-        if (closed) {
+        if (closed || left) {
             return;
         }
         View previous = view;
@@ -499,6 +501,11 @@ public final class ClusterNode implements AutoCloseable {
             log.info("cluster: hand-over interrupted: {}", e.toString());
         }
         log.info("cluster: leaving the cluster");
+        try {
+            thread.submit(() -> left = true).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("cluster: {}", e.toString());
+        }
         channel.disconnect();
     }
 
