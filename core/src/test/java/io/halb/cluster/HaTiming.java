@@ -14,6 +14,13 @@ final class HaTiming {
 
     private HaTiming() {}
 
+    /** Appends one free-form line. */
+    static void note(String line) throws IOException {
+        Path file = Path.of("target", "ha-timing.txt");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
     static void record(String what, List<Long> gapsMillis) throws IOException {
         List<Long> sorted = new ArrayList<>(gapsMillis);
         Collections.sort(sorted);

@@ -8,6 +8,10 @@ public final class HaTimingAccess {
 
     private HaTimingAccess() {}
 
+    public static void note(String line) throws IOException {
+        HaTiming.note(line);
+    }
+
     public static void record(String what, List<Long> gapsMillis) throws IOException {
         HaTiming.record(what, gapsMillis);
     }

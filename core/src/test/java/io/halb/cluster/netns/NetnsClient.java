@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  * A client run as its own process in the client namespace: {@code NetnsClient HOST PORT THREADS}
  * sends GET requests, each on a new connection, from THREADS loops until it is killed, and prints
  * one line per request: {@code W startMillis endMillis status} (status -1: connection refused or
- * reset, -2: timed out). The workload waits as long as an ordinary client would (a SYN that got
+ * failed, -2: timed out, -3: closed or reset before any answer byte, -4: closed or reset after the
+ * head). The workload waits as long as an ordinary client would (a SYN that got
  * no answer is sent again after a second); one more loop probes with short timeouts, so that the
  * moment the VIP answers again is seen to within tens of milliseconds ({@code P} lines).
  */
@@ -59,9 +60,16 @@ public final class NetnsClient {
     private static int readResponse(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-            int b = in.read();
+            int b;
+            try {
+                b = in.read();
+            } catch (SocketTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                return head.length() == 0 ? -3 : -4;
+            }
             if (b < 0 || head.length() > 8192) {
-                return -1;
+                return head.length() == 0 ? -3 : -4;
             }
             head.append((char) b);
         }
@@ -76,8 +84,14 @@ public final class NetnsClient {
                 length = Integer.parseInt(line.substring(15).trim());
             }
         }
-        if (in.readNBytes(length).length != length) {
-            return -1;
+        try {
+            if (in.readNBytes(length).length != length) {
+                return -4;
+            }
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            return -4;
         }
         return status;
     }
