@@ -1,8 +1,10 @@
 package io.halb.admin;
 
+import io.halb.cluster.ClusterStatus;
 import io.halb.config.ServerConfig;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -57,6 +59,11 @@ public interface ControlPlane {
 
     /** The configuration being served, as YAML-shaped maps and lists, with secrets redacted. */
     Object effectiveConfig();
+
+    /** The cluster as this node sees it (members, VIP owners); empty for a single node. */
+    default Optional<ClusterStatus> cluster() {
+        return Optional.empty();
+    }
 
     /** Receives every state change from now on (on any thread, must not block); returns the unsubscriber. */
     Runnable subscribe(Consumer<AdminEvent> listener);

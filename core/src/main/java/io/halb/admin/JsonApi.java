@@ -66,6 +66,9 @@ final class JsonApi {
                     return get(method, () -> JsonResponse.ok(plane.pools()));
                 case "config":
                     return get(method, () -> JsonResponse.ok(plane.effectiveConfig()));
+                case "cluster":
+                    return get(method, () -> plane.cluster().map(JsonResponse::ok)
+                            .orElseGet(() -> JsonResponse.error(404, "not clustered: the configuration has no cluster section")));
                 case "reload":
                     if (!method.equals("POST")) {
                         return JsonResponse.methodNotAllowed(method, "POST");

@@ -10,6 +10,8 @@ import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
+import io.halb.cluster.ClusterStatus;
+
 import java.util.List;
 
 /**
@@ -108,11 +110,21 @@ final class MetricsPlaneCollector implements MultiCollector {
                                 .build())
                         .build());
         GaugeSnapshot.Builder role = gauge("halb_cluster_role",
-                "1 for this node's cluster role: standalone, active or standby");
+                "1 for this node's cluster role: standalone, active, standby, no_quorum or leaving");
         if (status.role() != null) {
             role.dataPoint(gaugePoint(Labels.of("role", status.role()), 1));
         }
-        return all.metricSnapshot(role.build()).build();
+        all.metricSnapshot(role.build());
+        plane.cluster().ifPresent(c -> {
+            GaugeSnapshot.Builder members = gauge("halb_cluster_members", "Members in this node's view of the cluster");
+            members.dataPoint(gaugePoint(Labels.EMPTY, c.members().size()));
+            GaugeSnapshot.Builder owned = gauge("halb_vip_owned", "1 while this node holds the VIP, else 0");
+            for (ClusterStatus.Vip v : c.vips()) {
+                owned.dataPoint(gaugePoint(Labels.of("vip", v.address()), v.heldHere() ? 1 : 0));
+            }
+            all.metricSnapshot(members.build()).metricSnapshot(owned.build());
+        });
+        return all.build();
     }
 
     @Override
@@ -121,7 +133,8 @@ final class MetricsPlaneCollector implements MultiCollector {
                 "halb_server_ejected", "halb_server_weight", "halb_server_in_flight",
                 "halb_server_response_time_seconds", "halb_server_requests", "halb_server_failures",
                 "halb_server_state_changes", "halb_pool_queued", "halb_open_connections",
-                "halb_start_time_seconds", "halb_config_load_time_seconds", "halb", "halb_cluster_role");
+                "halb_start_time_seconds", "halb_config_load_time_seconds", "halb", "halb_cluster_role",
+                "halb_cluster_members", "halb_vip_owned");
     }
 
     private static GaugeSnapshot.Builder gauge(String name, String help) {

@@ -452,7 +452,8 @@ final class ConfigBinder {
     // ---- cluster
 
     private ClusterConfig cluster(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "node", "bind", "peers", "mode", "priority", "preempt", "vips");
+        Fields f = b.fields(node, path, "node", "bind", "peers", "mode", "priority", "preempt", "vips", "track",
+                "command");
         if (f == null) {
             return null;
         }
@@ -463,24 +464,35 @@ final class ConfigBinder {
         Integer priority = f.optional("priority", b.integer(), 100);
         Boolean preempt = f.optional("preempt", b.bool(), Boolean.TRUE);
         List<VipConfig> vips = f.optional("vips", b.listOf(this::vip), List.of());
+        List<HostPort> track = f.optional("track", b.listOf(b.hostPort()), List.of());
+        String command = f.optional("command", b.string(), "");
         if (bind != null && peers != null && peers.contains(bind)) {
             f.error("peers", bind + " is this node's own bind (expected: the other nodes' cluster addresses)");
         }
-        return f.build(() -> new ClusterConfig(name, bind, peers, mode, priority, preempt, vips));
+        if (vips != null && command != null && command.isBlank()
+                && vips.stream().anyMatch(v -> v.driver() == VipConfig.Driver.EXEC && v.command().isEmpty())) {
+            f.error("vips", "a VIP with driver exec has no command (expected: command: on the VIP or on cluster)");
+        }
+        return f.build(() -> new ClusterConfig(name, bind, peers, mode, priority, preempt, vips, track,
+                command.isBlank() ? Optional.empty() : Optional.of(command)));
     }
 
     private VipConfig vip(YamlNode node, String path) {
-        Fields f = b.fields(node, path, "address", "interface", "driver");
+        Fields f = b.fields(node, path, "address", "interface", "driver", "prefer", "command");
         if (f == null) {
             return null;
         }
         String address = f.required("address", b.scalar("an IP address such as 198.18.0.100/24", ConfigBinder::vipAddress));
         String iface = f.optional("interface", b.string(), "");
         VipConfig.Driver driver = f.optional("driver", b.enumOf(VipConfig.Driver.class), VipConfig.Driver.LINUX);
+        String prefer = f.optional("prefer", b.name("prefer"), "");
+        String command = f.optional("command", b.string(), "");
         if (driver == VipConfig.Driver.LINUX && iface != null && iface.isBlank()) {
             f.error("interface", "missing (required for driver linux: the interface the address is added to)");
         }
-        return f.build(() -> new VipConfig(address, iface, driver));
+        return f.build(() -> new VipConfig(address, iface, driver,
+                prefer == null || prefer.isEmpty() ? Optional.empty() : Optional.of(prefer),
+                command == null || command.isBlank() ? Optional.empty() : Optional.of(command)));
     }
 
     private static String vipAddress(String text) {

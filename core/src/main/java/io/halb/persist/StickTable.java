@@ -2,7 +2,10 @@ package io.halb.persist;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +23,14 @@ public final class StickTable {
 
     private final long ttlNanos;
     private final Shard[] shards = new Shard[SHARDS];
+    /** Told of each new or changed pin (cluster replication); null when nobody listens. */
+    private volatile Listener listener;
+
+    /** Learns of pins made on this node, to share them. Called on the event loop that pinned: must not block. */
+    @FunctionalInterface
+    public interface Listener {
+        void pinned(InetAddress client, String serverId);
+    }
 
     public StickTable(Duration ttl, int capacity) {
         if (capacity < SHARDS) {
@@ -51,15 +62,54 @@ public final class StickTable {
 
     /** Pins {@code client} to {@code serverId} (again), refreshing its idle time. */
     public void put(InetAddress client, String serverId) {
+        boolean changed = pin(client, serverId);
+        Listener l = listener;
+        if (changed && l != null) {
+            l.pinned(client, serverId);
+        }
+    }
+
+    /** Pins as {@link #put} does, without telling the listener: a pin that another node shared. */
+    public void putReplicated(InetAddress client, String serverId) {
+        pin(client, serverId);
+    }
+
+    /** Sets the listener told of new and changed pins (null: none). */
+    public void listener(Listener l) {
+        this.listener = l;
+    }
+
+    /** Up to {@code max} unexpired entries, for a node that joins the cluster. */
+    public List<Map.Entry<InetAddress, String>> entries(int max) {
+        List<Map.Entry<InetAddress, String>> out = new ArrayList<>();
+        long now = System.nanoTime();
+        for (Shard s : shards) {
+            synchronized (s) {
+                for (Map.Entry<InetAddress, Entry> e : s.entrySet()) {
+                    if (out.size() >= max) {
+                        return out;
+                    }
+                    if (now - e.getValue().lastSeenNanos <= ttlNanos) {
+                        out.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue().serverId));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the pin is new or points elsewhere now. */
+    private boolean pin(InetAddress client, String serverId) {
         Shard shard = shard(client);
         long now = System.nanoTime();
         synchronized (shard) {
             Entry e = shard.get(client);
             if (e != null && e.serverId.equals(serverId)) {
                 e.lastSeenNanos = now;
-            } else {
-                shard.put(client, new Entry(serverId, now));
+                return false;
             }
+            shard.put(client, new Entry(serverId, now));
+            return true;
         }
     }
 

@@ -98,6 +98,11 @@ public final class Pool {
         return tls;
     }
 
+    /** The source-IP stick table, or null when the pool does not use {@code persistence: source_ip}. */
+    public StickTable stickTable() {
+        return stickTable;
+    }
+
     /** The server of that name in this pool, or {@code null}. */
     public Endpoint endpoint(String name) {
         for (Endpoint e : endpoints) {

@@ -42,7 +42,8 @@ final class AdminPlane implements ControlPlane {
         long now = System.currentTimeMillis();
         String node = config.cluster().map(c -> c.node()).orElse(hostName());
         String version = Optional.ofNullable(Halb.class.getPackage().getImplementationVersion()).orElse("dev");
-        return new StatusView(version, halb.startedMillis(), now - halb.startedMillis(), node, "standalone",
+        String role = halb.clusterStatus().map(c -> c.role()).orElse("standalone");
+        return new StatusView(version, halb.startedMillis(), now - halb.startedMillis(), node, role,
                 config.source().toString(), halb.configLoadedMillis(), halb.transport().name().toLowerCase(Locale.ROOT),
                 halb.eventLoops(), halb.connections().open(), halb.connections().requestsTotal());
     }
@@ -57,6 +58,11 @@ final class AdminPlane implements ControlPlane {
         } catch (IOException e) {
             return "localhost";
         }
+    }
+
+    @Override
+    public Optional<io.halb.cluster.ClusterStatus> cluster() {
+        return halb.clusterStatus();
     }
 
     @Override

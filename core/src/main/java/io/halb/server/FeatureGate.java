@@ -11,10 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a valid configuration asks for that this build does not do yet. Serving plaintext where the
- * operator wrote {@code tls:}, or one node where a cluster was configured, would be worse than
- * refusing to start, so those are errors; so are TLS files that cannot serve (unreadable, expired,
- * a key that does not match its certificate). Warnings are for what works, but less well than asked.
+ * Checks that need more than the configuration's syntax: what a valid configuration asks for that
+ * cannot be served. A tcp listener cannot originate TLS to a pool's servers, and TLS files that
+ * cannot serve (unreadable, expired, a key that does not match its certificate) would fail the
+ * first handshake, so those are errors, reported by {@code validate} and refused by a reload.
+ * Warnings are for what works, but less well than asked.
  */
 public final class FeatureGate {
 
@@ -42,9 +43,6 @@ public final class FeatureGate {
         }
         // Certificates that cannot be read or do not match their keys: named with file and key.
         errors.addAll(TlsChecks.check(config));
-        if (config.cluster().isPresent()) {
-            errors.add(file + ": cluster: clustering and virtual IPs are not available in this build yet");
-        }
         return new Findings(errors, warnings);
     }
 

@@ -7,6 +7,9 @@ import io.halb.admin.Metrics;
 import io.halb.config.AccessLogConfig;
 import io.halb.admin.ReloadResult;
 import io.halb.balance.Endpoint;
+import io.halb.cluster.ClusterNode;
+import io.halb.cluster.ClusterStatus;
+import io.halb.cluster.VipHosts;
 import io.halb.config.ConfigError;
 import io.halb.config.ConfigException;
 import io.halb.config.ConfigLoader;
@@ -43,9 +46,12 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -71,6 +77,10 @@ public final class Halb implements AutoCloseable {
 
     /** The listen backlog asked of the kernel; SynPosture warns when the kernel caps it lower. */
     private static final int BACKLOG = 4096;
+    /** How long a stopping cluster node waits for another to take its VIPs. */
+    private static final Duration HANDOVER_BOUND = Duration.ofSeconds(2);
+    /** How long a stopping node keeps a handed-over VIP's address for its connections to drain. */
+    private static final Duration VIP_DRAIN_BOUND = Duration.ofSeconds(1);
 
     private final Transport transport;
     private final EventLoopGroup group;
@@ -94,6 +104,12 @@ public final class Halb implements AutoCloseable {
     private AdminServer admin;
     private CertificateWatcher certificates;
     private boolean stopped;
+    /** Listeners on a {@code driver: none} VIP are bound only while this node holds it: these hosts. */
+    private VipHosts vipHosts = VipHosts.NONE;
+    private final Set<String> openGated = new HashSet<>();
+
+    private volatile ClusterNode cluster;
+    private volatile ClusterState clusterState;
 
     private volatile Snapshot snapshot;
     private volatile long configLoadedMillis;
@@ -131,6 +147,7 @@ public final class Halb implements AutoCloseable {
                 overrides = stateFile.load();
             }
             fileConfig = config;
+            vipHosts = VipHosts.of(config.cluster());
             metrics = new Metrics(controlPlane());
             limiters = new Limiters(metrics);
             openAccessLog(config.accessLog());
@@ -138,7 +155,9 @@ public final class Halb implements AutoCloseable {
             snapshot = s;
             configLoadedMillis = System.currentTimeMillis();
             for (ListenerConfig lc : s.config().listeners()) {
-                listeners.put(lc.name(), bind(lc, s.listeners().get(lc.name())));
+                if (!parked(lc)) {
+                    listeners.put(lc.name(), bind(lc, s.listeners().get(lc.name())));
+                }
             }
             checks = Checks.start(s, () -> snapshot, group, transport, events);
             // Certificate and key files changed on disk serve the next handshakes.
@@ -150,6 +169,63 @@ public final class Halb implements AutoCloseable {
                         admin.address(), hostPort(admin.address()), config.admin().tokenFile().isPresent() ? " (bearer token required)" : "");
             }
         }
+        if (config.cluster().isPresent()) {
+            // Outside the lock: the cluster thread opens VIP listeners through it as soon as it has a view.
+            ClusterNode node = ClusterNode.create(config.cluster().get(), new VipListeners(this));
+            ClusterState state = new ClusterState(this, node);
+            state.attach(snapshot);
+            clusterState = state;
+            node.start();
+            cluster = node;
+        }
+    }
+
+    /** A listener on a {@code driver: none} VIP that this node does not hold now. Holds the lock. */
+    private boolean parked(ListenerConfig lc) {
+        return vipHosts.gated(lc.bind().host()) && !openGated.contains(lc.bind().host());
+    }
+
+    /** Binds the listeners on {@code host} (this node took its VIP); all or none. Cluster thread. */
+    void openGated(String host) throws Exception {
+        synchronized (lock) {
+            if (stopped || !openGated.add(host)) {
+                return;
+            }
+            Map<String, Bound> fresh = new LinkedHashMap<>();
+            try {
+                for (ListenerConfig lc : snapshot.config().listeners()) {
+                    if (lc.bind().host().equals(host) && !listeners.containsKey(lc.name())) {
+                        fresh.put(lc.name(), bind(lc, snapshot.listeners().get(lc.name())));
+                    }
+                }
+            } catch (Exception e) {
+                fresh.values().forEach(b -> b.channel().close());
+                openGated.remove(host);
+                throw e;
+            }
+            listeners.putAll(fresh);
+        }
+    }
+
+    /** Closes the listeners on {@code host} (this node gave its VIP up); accepted connections finish. Cluster thread. */
+    void closeGated(String host) {
+        synchronized (lock) {
+            openGated.remove(host);
+            listeners.values().removeIf(b -> {
+                if (b.config().bind().host().equals(host)) {
+                    b.channel().close();
+                    log.info("listener {} on {} closed (VIP released)", b.config().name(), b.config().bind());
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    /** The cluster as this node sees it, when the configuration has {@code cluster:}. */
+    public java.util.Optional<ClusterStatus> clusterStatus() {
+        ClusterNode c = cluster;
+        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.status());
     }
 
     private static boolean usesTls(HalbConfig config) {
@@ -185,6 +261,14 @@ public final class Halb implements AutoCloseable {
             // the client has sent data, so a SYN flood or an idle connect costs no accept and no file
             // descriptor. HTTP only: in server-first protocols the client waits for the server.
             bootstrap.option(EpollChannelOption.TCP_DEFER_ACCEPT, SynPosture.deferAcceptSeconds());
+        }
+        if (transport == Transport.EPOLL && vipHosts.freebind(lc.bind().host())) {
+            // The VIP's address comes and goes with ownership; the socket stays bound throughout.
+            bootstrap.option(EpollChannelOption.IP_FREEBIND, true);
+        }
+        if (transport == Transport.EPOLL && vipHosts.gated(lc.bind().host())) {
+            // A node taking a VIP over may bind while the one handing it over still listens.
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
         }
         Channel ch = bootstrap
                 .group(group)
@@ -257,6 +341,9 @@ public final class Halb implements AutoCloseable {
             if (!refused.isEmpty()) {
                 return refuse(refused);
             }
+            if (!Objects.equals(next.cluster(), fileConfig.cluster())) {
+                return refuse(List.of(next.source() + ": cluster: changes to the cluster section take effect at a restart"));
+            }
             ReloadResult result = apply(next);
             if (result.applied()) {
                 log.info("reloaded {}: {}", next.source(), result.changes().isEmpty() ? "no change" : String.join("; ", result.changes()));
@@ -286,6 +373,9 @@ public final class Halb implements AutoCloseable {
         Map<String, Bound> fresh = new LinkedHashMap<>();
         for (ListenerConfig lc : built.config().listeners()) {
             Bound existing = listeners.get(lc.name());
+            if (existing == null && parked(lc)) {
+                continue;
+            }
             if (existing == null || !sameSocket(existing.config(), lc)) {
                 try {
                     fresh.put(lc.name(), bind(lc, built.listeners().get(lc.name())));
@@ -315,6 +405,9 @@ public final class Halb implements AutoCloseable {
             }
         }
         snapshot = built;
+        if (clusterState != null) {
+            clusterState.attach(built);
+        }
         fileConfig = next;
         configLoadedMillis = System.currentTimeMillis();
         checks.close();
@@ -356,6 +449,49 @@ public final class Halb implements AutoCloseable {
 
     /** Changes the runtime overrides, keeps them in the state file, and rebuilds if servers changed. Holds the lock. */
     void changeOverrides(RuntimeOverrides next, boolean serversChanged) throws IOException {
+        adopt(next, serversChanged);
+        ClusterState state = clusterState;
+        if (state != null) {
+            state.overridesChanged(next);
+        }
+    }
+
+    /**
+     * Marks down the servers ({@code pool/server}) that the cluster's checks see down, when this
+     * node has not checked them yet, and restarts the checks so that they start from there (a
+     * server marked down comes back after {@code rise} passing checks). Returns how many it marked.
+     */
+    int adoptDownServers(java.util.Set<String> down) {
+        synchronized (lock) {
+            if (stopped) {
+                return 0;
+            }
+            int marked = 0;
+            for (Pool p : snapshot.pools().values()) {
+                if (p.config().health().type() == io.halb.config.HealthConfig.Type.NONE) {
+                    continue;
+                }
+                for (Endpoint e : p.endpoints()) {
+                    if (e.healthy() && down.contains(RuntimeOverrides.key(p.name(), e.name()))) {
+                        p.checksFailed(e);
+                        marked++;
+                    }
+                }
+            }
+            if (marked > 0) {
+                checks.close();
+                checks = Checks.start(snapshot, () -> snapshot, group, transport, events);
+            }
+            return marked;
+        }
+    }
+
+    /** Takes the runtime changes another node of the cluster made (or had when this one joined). */
+    void adoptOverrides(RuntimeOverrides next) throws IOException {
+        adopt(next, true);
+    }
+
+    private void adopt(RuntimeOverrides next, boolean serversChanged) throws IOException {
         synchronized (lock) {
             if (stateFile != null) {
                 stateFile.save(next);
@@ -459,6 +595,11 @@ public final class Halb implements AutoCloseable {
      * closes every connection and releases the event loops. Returns when everything is closed.
      */
     public void stop(Duration grace) {
+        ClusterNode c = cluster;
+        if (c != null) {
+            // Planned switchover: another node holds the VIPs before this one stops accepting.
+            c.handOver(HANDOVER_BOUND);
+        }
         List<Channel> closing = new ArrayList<>();
         synchronized (lock) {
             if (stopped) {
@@ -480,7 +621,13 @@ public final class Halb implements AutoCloseable {
         }
         tracker.closeGracefully();
         long deadline = System.nanoTime() + grace.toNanos();
+        long vipDeadline = System.nanoTime() + VIP_DRAIN_BOUND.toNanos();
         while (tracker.open() > 0 && System.nanoTime() < deadline) {
+            if (c != null && System.nanoTime() - vipDeadline > 0) {
+                // Replies to clients already following the successor would go nowhere: stop waiting for them.
+                c.releaseParked();
+                c = null;
+            }
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -493,6 +640,12 @@ public final class Halb implements AutoCloseable {
             log.info("closing {} connection(s) still open after the {} ms grace period", left, grace.toMillis());
         }
         tracker.closeAll().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (c != null) {
+            c.releaseParked();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         synchronized (lock) {
             // Last: the requests that finished during the grace period are logged too.

@@ -367,7 +367,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ConnectionTracker.GRACEFUL_CLOSE) {
             closing = true;
-            if (exchange == null) {
+            // A new connection's first request may already be waiting in the socket (accepted just
+            // before the listener closed): it is answered, then the connection closes.
+            if (exchange == null && !firstRequest) {
                 ctx.close();
             }
             return;
