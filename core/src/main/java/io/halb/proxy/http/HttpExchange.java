@@ -202,7 +202,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
         TlsSession tls = TlsSession.of(client.channel());
-        HeaderRewriter.toServer(request.headers(), clientAddress, tls == null ? "http" : "https", upgradeRequested);
+        HeaderRewriter.toServer(request.headers(), frontend.forwarding, clientAddress, tls == null ? "http" : "https", upgradeRequested);
         HeaderRewriter.clientCertificate(request.headers(), listener.config(), tls);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         pickAndSend();

@@ -64,6 +64,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Serving one HTTP/2 stream rather than an HTTP/1.x connection. */
     private boolean http2;
     private HttpExchange exchange;
+    /** X-Forwarded-* and Forwarded values kept across this connection's requests (event loop only). */
+    final HeaderRewriter.Forwarding forwarding = new HeaderRewriter.Forwarding();
     private boolean readRequested;
     private boolean closing;
     private boolean firstRequest = true;
