@@ -10,6 +10,7 @@ import io.netty.util.AsciiString;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -47,11 +48,24 @@ final class HeaderRewriter {
      * @param upgrade keep the Upgrade handshake (the request asked to switch protocols)
      */
     static void toServer(HttpHeaders headers, InetAddress client, String proto, boolean upgrade) {
+        toServer(headers, new Forwarding(), client, proto, upgrade);
+    }
+
+    /**
+     * Rewrites a client's request headers in place for the server, reusing what {@code forwarding}
+     * derived for the previous request of the same connection (the client's address text and the
+     * Forwarded value), so a keep-alive request with the same Host builds no strings.
+     *
+     * @param upgrade keep the Upgrade handshake (the request asked to switch protocols)
+     */
+    static void toServer(HttpHeaders headers, Forwarding forwarding, InetAddress client, String proto,
+                         boolean upgrade) {
         removeHopByHop(headers, upgrade);
         if (upgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        String clientIp = client.getHostAddress();
+        forwarding.prepare(client, proto);
+        String clientIp = forwarding.clientIp;
         String previous = headers.get(X_FORWARDED_FOR);
         headers.set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? clientIp : previous + ", " + clientIp);
         headers.set(X_FORWARDED_PROTO, proto);
@@ -59,20 +73,55 @@ final class HeaderRewriter {
         if (host != null) {
             headers.set(X_FORWARDED_HOST, host);
         }
-        StringBuilder fwd = new StringBuilder(64).append("for=");
-        if (client instanceof Inet6Address) {
-            fwd.append("\"[").append(clientIp).append("]\"");
-        } else {
-            fwd.append(clientIp);
-        }
-        fwd.append(";proto=").append(proto);
-        if (host != null && isToken(host)) {
-            fwd.append(";host=").append(host);
-        } else if (host != null) {
-            fwd.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
+        String fwd = forwarding.forwarded(host);
         String prevFwd = headers.get(FORWARDED);
-        headers.set(FORWARDED, prevFwd == null || prevFwd.isBlank() ? fwd.toString() : prevFwd + ", " + fwd);
+        headers.set(FORWARDED, prevFwd == null || prevFwd.isBlank() ? fwd : prevFwd + ", " + fwd);
+    }
+
+    /**
+     * What {@link #toServer} derives from a connection's client, scheme and Host, kept for the next
+     * request on the same connection. One per client connection (or HTTP/2 stream), used only on
+     * its event loop; recomputed whenever an input differs from the last request's.
+     */
+    static final class Forwarding {
+        private InetAddress client;
+        private String proto;
+        private String clientIp;
+        /** {@code for=...;proto=...}: the Forwarded element without its host. */
+        private String forProto;
+        private String host;
+        private String forwarded;
+
+        void prepare(InetAddress client, String proto) {
+            if (client.equals(this.client) && proto.equals(this.proto)) {
+                return;
+            }
+            this.client = client;
+            this.proto = proto;
+            this.clientIp = client.getHostAddress();
+            this.forProto = (client instanceof Inet6Address ? "for=\"[" + clientIp + "]\"" : "for=" + clientIp)
+                    + ";proto=" + proto;
+            this.host = null;
+            this.forwarded = null;
+        }
+
+        /** The Forwarded element (RFC 7239) for this client, scheme and Host ({@code null}: none). */
+        String forwarded(String host) {
+            if (forwarded != null && (host == null ? this.host == null : host.equals(this.host))) {
+                return forwarded;
+            }
+            String value;
+            if (host == null) {
+                value = forProto;
+            } else if (isToken(host)) {
+                value = forProto + ";host=" + host;
+            } else {
+                value = forProto + ";host=\"" + host.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+            }
+            this.host = host;
+            this.forwarded = value;
+            return value;
+        }
     }
 
     /**
@@ -107,13 +156,15 @@ final class HeaderRewriter {
     }
 
     private static void removeHopByHop(HttpHeaders headers, boolean keepUpgrade) {
-        // Headers named by Connection are hop-by-hop too (RFC 9110 §7.6.1).
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")
-                        && !name.equalsIgnoreCase("upgrade") && !name.equalsIgnoreCase("transfer-encoding")) {
-                    headers.remove(name);
+        // Headers named by Connection are hop-by-hop too (RFC 9110 §7.6.1). Most messages carry no
+        // Connection header or one plain "keep-alive"/"close": those need no list and no split.
+        if (headers.contains(HttpHeaderNames.CONNECTION) && namesOtherHeaders(headers)) {
+            for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String token : connection.split(",")) {
+                    String name = token.trim();
+                    if (!isKeptConnectionToken(name)) {
+                        headers.remove(name);
+                    }
                 }
             }
         }
@@ -123,6 +174,24 @@ final class HeaderRewriter {
         if (!keepUpgrade) {
             headers.remove(HttpHeaderNames.UPGRADE);
         }
+    }
+
+    /** Whether a Connection value names a header to remove (only reads: removing while iterating is unsafe). */
+    private static boolean namesOtherHeaders(HttpHeaders headers) {
+        Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
+        while (values.hasNext()) {
+            String connection = values.next();
+            if (connection.indexOf(',') >= 0 || !isKeptConnectionToken(connection.trim())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Connection tokens that name no header to remove. */
+    private static boolean isKeptConnectionToken(String name) {
+        return name.isEmpty() || name.equalsIgnoreCase("close") || name.equalsIgnoreCase("keep-alive")
+                || name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("transfer-encoding");
     }
 
     private static boolean isToken(String s) {

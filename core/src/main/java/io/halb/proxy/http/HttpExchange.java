@@ -99,7 +99,9 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private int retriesLeft;
     private int retryTokens;
     private boolean ended;
-    private final List<Endpoint> tried = new ArrayList<>(2);
+    /** The servers tried so far: most requests try one, so a list is made only for a second. */
+    private Endpoint triedFirst;
+    private List<Endpoint> triedMore;
     private Endpoint endpoint;
     private boolean endpointCounted;
     private Channel upstream;
@@ -187,7 +189,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     /** Tried already, or full: balancers prefer the others and return such a server only if all are. */
     @Override
     public boolean tried(Endpoint e) {
-        return tried.contains(e) || !e.hasCapacity();
+        return e == triedFirst || (triedMore != null && triedMore.contains(e)) || !e.hasCapacity();
     }
 
     // ---- start: route, pick, connect -------------------------------------------------------------
@@ -202,7 +204,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
         TlsSession tls = TlsSession.of(client.channel());
-        HeaderRewriter.toServer(request.headers(), clientAddress, tls == null ? "http" : "https", upgradeRequested);
+        HeaderRewriter.toServer(request.headers(), frontend.forwarding, clientAddress, tls == null ? "http" : "https", upgradeRequested);
         HeaderRewriter.clientCertificate(request.headers(), listener.config(), tls);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         pickAndSend();
@@ -210,7 +212,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     private void pickAndSend() {
         // Persistence first, on the first try only: a retry goes wherever the balancer says.
-        Endpoint e = tried.isEmpty() ? pool.pinned(this) : null;
+        Endpoint e = triedFirst == null ? pool.pinned(this) : null;
         if (e == null) {
             e = pool.pick(this);
         }
@@ -292,8 +294,13 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         tries++;
         endpoint = e;
         pool.pin(clientAddress, e);
-        if (!tried.contains(e)) {
-            tried.add(e);
+        if (triedFirst == null) {
+            triedFirst = e;
+        } else if (e != triedFirst && (triedMore == null || !triedMore.contains(e))) {
+            if (triedMore == null) {
+                triedMore = new ArrayList<>(2);
+            }
+            triedMore.add(e);
         }
         e.onStart();
         endpointCounted = true;

@@ -64,10 +64,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Serving one HTTP/2 stream rather than an HTTP/1.x connection. */
     private boolean http2;
     private HttpExchange exchange;
+    /** X-Forwarded-* and Forwarded values kept across this connection's requests (event loop only). */
+    final HeaderRewriter.Forwarding forwarding = new HeaderRewriter.Forwarding();
     private boolean readRequested;
     private boolean closing;
     private boolean firstRequest = true;
+    /**
+     * The idle/header timer is lazy: arming sets {@link #idleDeadlineNanos}, disarming clears it, and
+     * the scheduled task ({@link #idleTimer}, due at {@link #idleTimerDueNanos}) stays in the event
+     * loop's queue across requests; when it fires early it re-schedules itself for what is left. That
+     * spares a keep-alive connection a schedule and a cancel per request (issue 9's profile).
+     */
     private ScheduledFuture<?> idleTimer;
+    private long idleTimerDueNanos;
+    /** When the armed idle/header limit runs out ({@link System#nanoTime}); 0: not armed. */
+    private long idleDeadlineNanos;
+    private final Runnable onIdleTimer = this::onIdleTimeout;
     /** Whether the idle timer bounds a request head that has begun (header_read), not an idle wait. */
     private boolean headTimer;
     /** A request held by a tarpit before its 429. */
@@ -131,7 +143,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (readRequested && ctx.channel().isActive()) {
             ctx.read();
         }
-        if (exchange == null && idleTimer != null && !headTimer && headBegun()) {
+        if (exchange == null && idleDeadlineNanos != 0 && !headTimer && headBegun()) {
             // The next request's head has begun on a kept-alive connection: the rest of it gets
             // header_read, not what is left of client_idle (slowloris on a reused connection).
             cancelIdleTimer();
@@ -314,7 +326,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void armIdleTimer(boolean head) {
         headTimer = head;
         Duration limit = head ? snapshot.get().timeouts().headerRead() : snapshot.get().timeouts().clientIdle();
-        idleTimer = ctx.executor().schedule(this::onIdleTimeout, limit.toNanos(), TimeUnit.NANOSECONDS);
+        long nanos = limit.toNanos();
+        long deadline = System.nanoTime() + nanos;
+        idleDeadlineNanos = deadline == 0 ? 1 : deadline;
+        if (idleTimer != null && idleTimerDueNanos - deadline > 0) {
+            // The task in the queue would fire after this (shorter) limit: replace it.
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+        if (idleTimer == null) {
+            scheduleIdleTimer(nanos);
+        }
+    }
+
+    private void scheduleIdleTimer(long nanos) {
+        idleTimerDueNanos = System.nanoTime() + nanos;
+        idleTimer = ctx.executor().schedule(onIdleTimer, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Whether bytes of the next request head have arrived (the scanner has left the pipeline after an upgrade). */
@@ -325,12 +352,28 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void onIdleTimeout() {
         idleTimer = null;
+        if (idleDeadlineNanos == 0) {
+            return; // disarmed since: the next arming schedules anew
+        }
+        long left = idleDeadlineNanos - System.nanoTime();
+        if (left > 0) {
+            scheduleIdleTimer(left); // re-armed since it was scheduled: wait for the rest
+            return;
+        }
+        idleDeadlineNanos = 0;
         if (exchange == null) {
             ctx.close();
         }
     }
 
+    /** Disarms the idle/header limit; the queued task, if any, stays and finds nothing to do. */
     private void cancelIdleTimer() {
+        idleDeadlineNanos = 0;
+    }
+
+    /** Disarms the limit and takes its task off the event loop's queue (the connection is gone). */
+    private void dropIdleTimer() {
+        idleDeadlineNanos = 0;
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
@@ -340,7 +383,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The server agreed to switch protocols: from now on bytes flow unread both ways. */
     void upgraded(Channel upstream) {
         exchange = null;
-        cancelIdleTimer();
+        dropIdleTimer();
         ctx.pipeline().remove(this);
         RelayHandler.link(ctx.channel(), upstream, (in, out) -> { });
         ctx.pipeline().remove(HttpFrontendInitializer.FLOW);
@@ -387,7 +430,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelIdleTimer();
+        dropIdleTimer();
         stopBodyMeter();
         if (tarpitTimer != null) {
             tarpitTimer.cancel(false);

@@ -2,6 +2,7 @@ package io.halb.proxy.http;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,8 @@ final class ReplayBuffer {
     private List<HttpContent> pieces;
     private int bytes;
     private boolean overflowed;
+    /** Kept: the shared empty end of a body-less request (no list for it, it needs no release). */
+    private boolean emptyEnd;
 
     ReplayBuffer(int limit) {
         this.limit = limit;
@@ -36,8 +39,17 @@ final class ReplayBuffer {
             release();
             return;
         }
+        if (content == LastHttpContent.EMPTY_LAST_CONTENT && pieces == null) {
+            // A body-less request (most GETs): remember the end without a list.
+            emptyEnd = true;
+            return;
+        }
         if (pieces == null) {
             pieces = new ArrayList<>(2);
+            if (emptyEnd) {
+                pieces.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                emptyEnd = false;
+            }
         }
         pieces.add(content.retainedDuplicate());
         bytes += size;
@@ -50,6 +62,9 @@ final class ReplayBuffer {
 
     /** Writes what is kept to {@code channel}, without flushing; the buffer keeps its own references. */
     void writeTo(Channel channel) {
+        if (emptyEnd) {
+            channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+        }
         if (pieces != null) {
             for (HttpContent c : pieces) {
                 // The encoder releases this duplicate once written.
@@ -60,6 +75,7 @@ final class ReplayBuffer {
 
     /** Lets go of the kept pieces (the response started, or the exchange ended). Idempotent. */
     void release() {
+        emptyEnd = false;
         if (pieces != null) {
             for (HttpContent c : pieces) {
                 c.release();
