@@ -25,6 +25,14 @@ for tool in nginx haproxy curl ss python3; do command -v "$tool" >/dev/null || d
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (( N + 200 < $(ulimit -n) )) || die "$N connections need more than the open-file limit $(ulimit -n)"
 
+# Benches on one machine measure each other: take turns with bench/run.sh (same lock file).
+LOCK_FILE=${LOCK_FILE:-/tmp/halb-bench.lock}
+exec 9>>"$LOCK_FILE"
+if ! flock -n 9; then
+  log "another bench holds $LOCK_FILE; waiting for it (up to ${LOCK_WAIT:-3600}s)"
+  flock -w "${LOCK_WAIT:-3600}" 9 || die "another bench still holds $LOCK_FILE"
+fi
+
 TMP=$(mktemp -d /tmp/halb-idle.XXXXXX)
 PIDS=()
 cleanup() {
@@ -87,7 +95,7 @@ http {
   }
 }
 EOF
-nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" >"$TMP/backend/stdout.log" 2>&1 </dev/null &
+nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" >"$TMP/backend/stdout.log" 2>&1 </dev/null 9>&- &
 PIDS+=($!)
 wait_http "$BACKEND_PORT" "$!" || die "backend nginx did not start"
 
@@ -100,7 +108,7 @@ measure() {  # name port pid
   sleep 2
   BEFORE_RSS[$name]=$(rss_kb "$pid"); BEFORE_PSS[$name]=$(pss_kb "$pid")
   rm -f "$TMP/hold"; mkfifo "$TMP/hold"
-  python3 "$REPO/bench/idle_client.py" "$port" "$N" 100 8 <"$TMP/hold" >"$TMP/client.out" 2>"$TMP/client.err" &
+  python3 "$REPO/bench/idle_client.py" "$port" "$N" 100 8 <"$TMP/hold" >"$TMP/client.out" 2>"$TMP/client.err" 9>&- &
   local client=$!
   PIDS+=("$client")
   exec 8>"$TMP/hold"
@@ -151,7 +159,7 @@ frontend idle
 backend backend
   server nginx 127.0.0.1:$BACKEND_PORT
 EOF
-      haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 </dev/null &
+      haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 </dev/null 9>&- &
       pid=$!; PIDS+=("$pid")
       wait_http "$port" "$pid" || { cat "$TMP/haproxy.log" >&2; die "haproxy did not start"; }
       VERSION[haproxy]=$(haproxy -v | head -n1 | awk '{ print $3 }')
@@ -175,7 +183,7 @@ pools:
       - {name: nginx, address: 127.0.0.1:$BACKEND_PORT}
 EOF
       # shellcheck disable=SC2086
-      (cd "$REPO" && exec $LAUNCH run -c "$TMP/halb.yaml") >"$TMP/halb.log" 2>&1 </dev/null &
+      (cd "$REPO" && exec $LAUNCH run -c "$TMP/halb.yaml") >"$TMP/halb.log" 2>&1 </dev/null 9>&- &
       pid=$!; PIDS+=("$pid")
       wait_http "$port" "$pid" || { cat "$TMP/halb.log" >&2; die "halb did not start"; }
       ;;

@@ -17,6 +17,14 @@ log() { echo "startup: $*" >&2; }
 for tool in nginx curl ss python3; do command -v "$tool" >/dev/null || die "missing: $tool"; done
 [[ -f "$REPO/core/target/halb.jar" ]] || die "build the jar first: mvn -B -DskipTests -pl core -am package"
 
+# Benches on one machine measure each other: take turns with bench/run.sh (same lock file).
+LOCK_FILE=${LOCK_FILE:-/tmp/halb-bench.lock}
+exec 9>>"$LOCK_FILE"
+if ! flock -n 9; then
+  log "another bench holds $LOCK_FILE; waiting for it (up to ${LOCK_WAIT:-3600}s)"
+  flock -w "${LOCK_WAIT:-3600}" 9 || die "another bench still holds $LOCK_FILE"
+fi
+
 TMP=$(mktemp -d /tmp/halb-startup.XXXXXX)
 PIDS=()
 cleanup() {
@@ -63,7 +71,7 @@ http {
   }
 }
 EOF
-nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" >"$TMP/backend/stdout.log" 2>&1 </dev/null &
+nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" >"$TMP/backend/stdout.log" 2>&1 </dev/null 9>&- &
 PIDS+=($!)
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$BACKEND_PORT/" && break
