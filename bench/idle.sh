@@ -26,12 +26,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (( N + 200 < $(ulimit -n) )) || die "$N connections need more than the open-file limit $(ulimit -n)"
 
 # Benches on one machine measure each other: take turns with bench/run.sh (same lock file).
-LOCK_FILE=${LOCK_FILE:-/tmp/halb-bench.lock}
-exec 9>>"$LOCK_FILE"
-if ! flock -n 9; then
-  log "another bench holds $LOCK_FILE; waiting for it (up to ${LOCK_WAIT:-3600}s)"
-  flock -w "${LOCK_WAIT:-3600}" 9 || die "another bench still holds $LOCK_FILE"
-fi
+source "$REPO/bench/lib.sh"
+bench_lock
 
 TMP=$(mktemp -d /tmp/halb-idle.XXXXXX)
 PIDS=()
@@ -47,14 +43,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 12000 ))
-    [[ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]] && { echo "$p"; return 0; }
-  done
-  die "no free port"
-}
 wait_http() {  # port pid
   local i
   for i in $(seq 1 600); do
@@ -67,7 +55,7 @@ wait_http() {  # port pid
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 
-BACKEND_PORT=$(free_port)
+BACKEND_PORT=$(free_port 12000)
 mkdir -p "$TMP/backend/logs" "$TMP/backend/www"
 printf ok >"$TMP/backend/www/body"
 cat >"$TMP/backend/nginx.conf" <<EOF
@@ -133,7 +121,7 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
 for t in "${TARGET_LIST[@]}"; do
-  port=$(free_port)
+  port=$(free_port 12000)
   case "$t" in
     haproxy)
       cat >"$TMP/haproxy.cfg" <<EOF
@@ -165,7 +153,7 @@ EOF
       VERSION[haproxy]=$(haproxy -v | head -n1 | awk '{ print $3 }')
       ;;
     halb)
-      admin=$(free_port)
+      admin=$(free_port 12000)
       cat >"$TMP/halb.yaml" <<EOF
 event_loops: 1
 admin: {bind: 127.0.0.1:$admin}

@@ -123,12 +123,8 @@ NCPU=$(nproc --all)
 (( WRK_CPU != PROXY_CPU )) || log "warning: wrk and the proxy share CPU $WRK_CPU; figures will not compare with docs/performance.md"
 
 # Two benches on one machine measure each other: take turns.
-LOCK_FILE=${LOCK_FILE:-/tmp/halb-bench.lock}
-exec 9>>"$LOCK_FILE"
-if ! flock -n 9; then
-  log "another bench holds $LOCK_FILE; waiting for it (up to ${LOCK_WAIT:-3600}s)"
-  flock -w "${LOCK_WAIT:-3600}" 9 || die "another bench still holds $LOCK_FILE"
-fi
+source "$REPO/bench/lib.sh"
+bench_lock
 
 CLK_TCK=$(getconf CLK_TCK)
 # 2 fds per proxied connection plus slack; the hard limit here is 20,000 and cannot be raised.
@@ -238,22 +234,6 @@ wait_quiet() {
     (( warned == 0 )) && { log "other processes use ${other}% of a CPU; waiting up to ${QUIET_WAIT}s for quiet"; warned=1; }
     sleep 2
   done
-}
-
-# A free TCP port on 127.0.0.1 that no one listens on and that this run has not handed out.
-USED_PORTS=" "
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    [[ "$USED_PORTS" == *" $p "* ]] && continue
-    if [[ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]]; then
-      USED_PORTS+="$p "
-      echo "$p"
-      return 0
-    fi
-  done
-  die "no free port found"
 }
 
 wait_http() {  # port timeout_s pid [scheme] -> 0 when a GET / answers 200

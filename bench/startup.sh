@@ -18,12 +18,8 @@ for tool in nginx curl ss python3; do command -v "$tool" >/dev/null || die "miss
 [[ -f "$REPO/core/target/halb.jar" ]] || die "build the jar first: mvn -B -DskipTests -pl core -am package"
 
 # Benches on one machine measure each other: take turns with bench/run.sh (same lock file).
-LOCK_FILE=${LOCK_FILE:-/tmp/halb-bench.lock}
-exec 9>>"$LOCK_FILE"
-if ! flock -n 9; then
-  log "another bench holds $LOCK_FILE; waiting for it (up to ${LOCK_WAIT:-3600}s)"
-  flock -w "${LOCK_WAIT:-3600}" 9 || die "another bench still holds $LOCK_FILE"
-fi
+source "$REPO/bench/lib.sh"
+bench_lock
 
 TMP=$(mktemp -d /tmp/halb-startup.XXXXXX)
 PIDS=()
@@ -37,14 +33,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    [[ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]] && { echo "$p"; return 0; }
-  done
-  die "no free port"
-}
 
 BACKEND_PORT=$(free_port)
 mkdir -p "$TMP/backend/logs" "$TMP/backend/www"
