@@ -1,6 +1,7 @@
 package io.halb.proxy.http;
 
 import io.halb.balance.Endpoint;
+import io.halb.guard.ResponseHeadScanHandler;
 import io.halb.proxy.upstream.Upstreams;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,16 +18,26 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     private final Endpoint endpoint;
     private final Upstreams upstreams;
+    private final ResponseHeadScanHandler scan;
+    private final ServerConnectionCodec codec;
     /** The owner, or {@code null} while the connection is idle in the pool. */
     private HttpExchange exchange;
 
-    HttpBackendHandler(Endpoint endpoint, Upstreams upstreams) {
+    HttpBackendHandler(Endpoint endpoint, Upstreams upstreams, ResponseHeadScanHandler scan, ServerConnectionCodec codec) {
         this.endpoint = endpoint;
         this.upstreams = upstreams;
+        this.scan = scan;
+        this.codec = codec;
     }
 
-    void attach(HttpExchange exchange) {
+    /**
+     * {@code exchange} owns the connection and is about to send its request: the next bytes from the
+     * server are its response (see {@link ServerConnectionCodec#expect}).
+     */
+    void attach(HttpExchange exchange, boolean head, boolean connect, boolean raw) {
         this.exchange = exchange;
+        scan.expectResponse();
+        codec.expect(head, connect, raw);
     }
 
     void detach() {

@@ -7,14 +7,13 @@ import io.halb.tls.ClientTls;
 import io.netty.util.AttributeKey;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 
 /**
  * The pipeline of a connection to an HTTP server: TLS when the pool has {@code tls:}
  * (re-encryption; requests written before the handshake ends wait in the TLS handler), a scan of
- * the raw response heads ({@link ResponseHeadScanHandler}), the client codec, then
- * {@link HttpBackendHandler}.
+ * the raw response heads ({@link ResponseHeadScanHandler}), the codec ({@link ServerConnectionCodec}),
+ * then {@link HttpBackendHandler}.
  */
 final class HttpBackendInitializer extends ChannelInitializer<Channel> {
 
@@ -45,10 +44,12 @@ final class HttpBackendInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(HttpFrontendInitializer.MAX_INITIAL_LINE)
                 .setMaxHeaderSize(HttpFrontendInitializer.MAX_HEADER_SIZE)
                 .setMaxChunkSize(HttpFrontendInitializer.MAX_CHUNK_SIZE);
+        ResponseHeadScanHandler scan = new ResponseHeadScanHandler();
+        ServerConnectionCodec codec = new ServerConnectionCodec(decoder);
         ch.pipeline()
-                .addLast(SCAN, new ResponseHeadScanHandler())
-                .addLast(CODEC, new HttpClientCodec(decoder, false, false))
-                .addLast("backend", new HttpBackendHandler(endpoint, upstreams));
+                .addLast(SCAN, scan)
+                .addLast(CODEC, codec)
+                .addLast("backend", new HttpBackendHandler(endpoint, upstreams, scan, codec));
     }
 
     /**

@@ -14,6 +14,7 @@ import io.halb.proxy.RequestRecord.Termination;
 import io.halb.proxy.RequestQueue;
 import io.halb.proxy.upstream.Upstreams;
 import io.halb.tls.TlsSession;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -79,6 +80,9 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private final boolean http10Client;
     private final boolean headRequest;
     private final boolean upgradeRequested;
+    private final boolean connectRequest;
+    /** The server's response may pass to the client as bytes (see {@link RawResponseHead}). */
+    private final boolean rawAllowed;
     private final boolean idempotent;
     private final boolean bodyless;
     private final long startNanos = System.nanoTime();
@@ -114,6 +118,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private boolean responseStarted;
     private boolean responseComplete;
     private boolean informational;
+    /** The response is being relayed as bytes: its body comes as {@link RawBody}. */
+    private boolean rawResponse;
     private boolean tunnelPending;
     private boolean upstreamKeepAlive;
     private boolean serverFailed;
@@ -154,6 +160,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
                 || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.OPTIONS)
                 || method.equals(HttpMethod.TRACE);
         this.upgradeRequested = HeaderRewriter.isUpgrade(request.headers());
+        this.connectRequest = HttpMethod.CONNECT.equals(method);
+        this.rawAllowed = frontend.codec() != null && !http10Client && !upgradeRequested && !connectRequest;
         this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
     }
 
@@ -341,9 +349,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private void attach(Channel ch) {
         upstream = ch;
         backend = ch.pipeline().get(HttpBackendHandler.class);
-        backend.attach(this);
         // halb sends one request at a time: the server's next bytes are this request's response head.
-        ((io.halb.guard.ResponseHeadScanHandler) ch.pipeline().get(HttpBackendInitializer.SCAN)).expectResponse();
+        backend.attach(this, headRequest, connectRequest, rawAllowed);
         upstreamKeepAlive = false;
         responseSeen = false;
     }
@@ -426,6 +433,14 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     void onResponse(Object msg) {
         touchServerTimer();
         responseSeen = true;
+        if (msg instanceof RawBody body) {
+            onRawBody(body);
+            return;
+        }
+        if (msg instanceof RawResponseHead head) {
+            onRawResponseHead(head);
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             onResponseHead(response);
             // A full response object may carry content too.
@@ -464,6 +479,54 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         }
     }
 
+    /**
+     * A plain response head from the server, relayed as bytes: the same decisions as
+     * {@link #onResponseHead} for a final response to an HTTP/1.1 client, without decoding it.
+     */
+    private void onRawResponseHead(RawResponseHead head) {
+        if (done) {
+            head.release();
+            return;
+        }
+        headNanos = System.nanoTime() - startNanos;
+        responseStarted = true;
+        rawResponse = true;
+        int code = head.status();
+        serverFailed = code >= 500;
+        replay.release();
+        upstreamKeepAlive = !head.serverClose();
+        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
+        if (!keepAliveClient || frontend.closing()) {
+            closeClient = true;
+        }
+        statusSent = code;
+        boolean complete = head.complete();
+        if (complete) {
+            bytesOut += head.bodyLength();
+        }
+        ByteBuf bytes = head.toClient(client.alloc(), setCookie, closeClient);
+        frontend.codec().startRawResponse();
+        client.write(bytes, client.voidPromise());
+        if (complete) {
+            responseComplete = true;
+            maybeFinish();
+        }
+    }
+
+    /** A piece of a body relayed as bytes. */
+    private void onRawBody(RawBody body) {
+        if (done || !rawResponse) {
+            body.release();
+            return;
+        }
+        bytesOut += body.content().readableBytes();
+        client.write(body.content(), client.voidPromise());
+        if (body.last()) {
+            responseComplete = true;
+            maybeFinish();
+        }
+    }
+
     private void onResponseHead(HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             serverFailed = true;
@@ -492,7 +555,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             client.writeAndFlush(response, client.voidPromise());
             return;
         }
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        // After a CONNECT the server may be tunnelling: its connection serves no other request.
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response) && !connectRequest;
         HeaderRewriter.toClient(headers, false);
         boolean mayHaveBody = !headRequest && code != 204 && code != 304;
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);

@@ -63,6 +63,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** Serving one HTTP/2 stream rather than an HTTP/1.x connection. */
     private boolean http2;
+    /** The HTTP/1.x codec of the connection; {@code null} on an HTTP/2 stream. */
+    private ClientConnectionCodec codec;
     private HttpExchange exchange;
     /** X-Forwarded-* and Forwarded values kept across this connection's requests (event loop only). */
     final HeaderRewriter.Forwarding forwarding = new HeaderRewriter.Forwarding();
@@ -98,6 +100,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.http2 = ctx.channel() instanceof Http2StreamChannel;
+        this.codec = http2 ? null : (ClientConnectionCodec) ctx.pipeline().get(HttpFrontendInitializer.CODEC);
     }
 
     @Override
@@ -162,6 +165,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         tracker.requestStarted();
+        if (codec != null) {
+            codec.responding(request.method());
+        }
         if (request.decoderResult().isFailure()) {
             badRequest(request, HttpExchange.describe(request.decoderResult().cause()));
             return;
@@ -389,6 +395,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().remove(HttpFrontendInitializer.FLOW);
         ctx.pipeline().remove(HttpFrontendInitializer.CODEC);
         ctx.pipeline().remove(HttpFrontendInitializer.SCAN);
+    }
+
+    /**
+     * The connection's HTTP/1.x codec, through which a server's response may pass as bytes
+     * ({@link ClientConnectionCodec#startRawResponse}); {@code null} on an HTTP/2 stream.
+     */
+    ClientConnectionCodec codec() {
+        return codec;
     }
 
     /** Whether this serves an HTTP/2 stream. */

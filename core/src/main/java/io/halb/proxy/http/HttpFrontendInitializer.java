@@ -10,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -143,7 +142,7 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
                 .setUseRfc9112TransferEncoding(true);
         ch.pipeline()
                 .addLast(SCAN, new HeadScanHandler())
-                .addLast(CODEC, new HttpServerCodec(decoder))
+                .addLast(CODEC, new ClientConnectionCodec(decoder))
                 .addLast(FLOW, new FlowControlHandler());
     }
 }
