@@ -82,7 +82,8 @@ public final class StrictRequests {
         return null;
     }
 
-    private static boolean validHost(String host) {
+    /** Whether a Host value has only the characters of an RFC 3986 authority. */
+    public static boolean validHost(String host) {
         for (int i = 0; i < host.length(); i++) {
             char c = host.charAt(i);
             if (c >= 128 || !HOST_CHARS[c]) {

@@ -7,13 +7,12 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpHeaderNames;
 
 /**
- * The HTTP/1.1 codec of a client connection: Netty's request decoder in, and out a response encoder
+ * The HTTP/1.1 codec of a client connection: {@link RequestDecoder} in, and out a response encoder
  * that also lets a response pass as bytes ({@link #startRawResponse}), relayed from a server
  * without decoding (see {@link RawResponseHead}).
  *
@@ -24,10 +23,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
  *
  * <p>Thread-safety: one per client connection, confined to its event loop.
  */
-final class ClientConnectionCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, ClientConnectionCodec.Encoder> {
+final class ClientConnectionCodec extends CombinedChannelDuplexHandler<RequestDecoder, ClientConnectionCodec.Encoder> {
 
     ClientConnectionCodec(HttpDecoderConfig config) {
-        super(new HttpRequestDecoder(config), new Encoder());
+        super(new RequestDecoder(config), new Encoder());
     }
 
     /** The responses written from now on answer a request with {@code method}. */

@@ -105,6 +105,11 @@ final class HeaderRewriter {
             this.forwarded = null;
         }
 
+        /** The client's address as text, after {@link #prepare}. */
+        String clientIp() {
+            return clientIp;
+        }
+
         /** The Forwarded element (RFC 7239) for this client, scheme and Host ({@code null}: none). */
         String forwarded(String host) {
             if (forwarded != null && (host == null ? this.host == null : host.equals(this.host))) {
@@ -141,6 +146,21 @@ final class HeaderRewriter {
         if (tls != null && tls.clientSubject() != null) {
             headers.set(name, tls.clientSubject());
         }
+    }
+
+    /**
+     * The header (lower-case) under which the listener's {@code client_auth} sends the verified
+     * subject, or {@code null} when it sends none.
+     */
+    static String clientCertificateHeader(ListenerConfig listener) {
+        if (listener.tls().isEmpty()) {
+            return null;
+        }
+        Optional<TlsConfig.ClientAuth> auth = listener.tls().get().clientAuth();
+        if (auth.isEmpty() || auth.get().header().isEmpty()) {
+            return null;
+        }
+        return auth.get().header().get().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**

@@ -40,6 +40,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         codec.expect(head, connect, raw);
     }
 
+    /** The request about to be written is bytes (see {@link ServerConnectionCodec#startRawRequest}). */
+    void startRawRequest() {
+        codec.startRawRequest();
+    }
+
     void detach() {
         this.exchange = null;
     }

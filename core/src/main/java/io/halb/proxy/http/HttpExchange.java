@@ -73,7 +73,10 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private final Upstreams upstreams;
     private final ListenerSnapshot listener;
     private final Timeouts timeouts;
+    /** The decoded request head; {@code null} when the head came as bytes ({@link #rawRequest}). */
     private final HttpRequest request;
+    /** The request head as the client sent it, until {@link #start} rewrites it into {@link #rawOut}. */
+    private RawRequestHead rawRequest;
     private final String uri;
     private final InetAddress clientAddress;
     private final boolean keepAliveClient;
@@ -138,6 +141,34 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     /** Since when the client has not taken the response fast enough (its channel unwritable); -1: it has. */
     private long clientStalledSinceNanos = -1;
 
+    /** A request whose head came as bytes and which has no body; the exchange owns {@code raw} now. */
+    HttpExchange(HttpFrontendHandler frontend, ChannelHandlerContext client, Upstreams upstreams,
+                 ListenerSnapshot listener, RawRequestHead raw, boolean keepAliveClient) {
+        this.frontend = frontend;
+        this.client = client;
+        this.upstreams = upstreams;
+        this.listener = listener;
+        this.timeouts = listener.timeouts();
+        this.request = null;
+        this.rawRequest = raw;
+        this.uri = raw.uri();
+        this.clientAddress = ClientAddress.of(client.channel()).getAddress();
+        this.http10Client = false;
+        this.keepAliveClient = keepAliveClient;
+        HttpMethod method = raw.method();
+        this.method = method.name();
+        this.host = raw.host();
+        this.userAgent = raw.header("user-agent");
+        this.referer = raw.header("referer");
+        this.headRequest = HttpMethod.HEAD.equals(method);
+        this.idempotent = isIdempotent(method);
+        this.upgradeRequested = false;
+        this.connectRequest = false;
+        this.rawAllowed = true;
+        this.bodyless = true;
+        this.requestComplete = true;
+    }
+
     HttpExchange(HttpFrontendHandler frontend, ChannelHandlerContext client, Upstreams upstreams,
                  ListenerSnapshot listener, HttpRequest request, boolean keepAliveClient) {
         this.frontend = frontend;
@@ -156,13 +187,17 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         this.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
         this.referer = request.headers().get(HttpHeaderNames.REFERER);
         this.headRequest = HttpMethod.HEAD.equals(method);
-        this.idempotent = method.equals(HttpMethod.GET) || headRequest || method.equals(HttpMethod.PUT)
-                || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.OPTIONS)
-                || method.equals(HttpMethod.TRACE);
+        this.idempotent = isIdempotent(method);
         this.upgradeRequested = HeaderRewriter.isUpgrade(request.headers());
         this.connectRequest = HttpMethod.CONNECT.equals(method);
         this.rawAllowed = frontend.codec() != null && !http10Client && !upgradeRequested && !connectRequest;
         this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
+    }
+
+    private static boolean isIdempotent(HttpMethod method) {
+        return method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.PUT)
+                || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.OPTIONS)
+                || method.equals(HttpMethod.TRACE);
     }
 
     // ---- PickContext: what the balancer may read of this request -------------------------------
@@ -179,12 +214,20 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     @Override
     public String header(String lowerCaseName) {
+        if (request == null) {
+            // What goes to the server, as for a decoded head (rewritten before the pick).
+            ByteBuf out = replay.head();
+            return out != null ? RawRequestHead.header(out, lowerCaseName)
+                    : rawRequest != null ? rawRequest.header(lowerCaseName) : null;
+        }
         return request.headers().get(lowerCaseName);
     }
 
     @Override
     public String cookie(String name) {
-        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+        List<String> headers = request != null ? request.headers().getAll(HttpHeaderNames.COOKIE)
+                : replay.head() != null ? RawRequestHead.values(replay.head(), "cookie", false) : List.of();
+        for (String header : headers) {
             for (Cookie c : ServerCookieDecoder.LAX.decodeAll(header)) {
                 if (c.name().equals(name)) {
                     return c.value();
@@ -208,13 +251,24 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
      * @param divert the pool a limit sends this request to instead of its route, or {@code null}
      */
     void start(Pool divert) {
-        pool = divert != null ? divert : listener.route(request.headers().get(HttpHeaderNames.HOST), uri);
+        pool = divert != null ? divert : listener.route(host, uri);
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
         TlsSession tls = TlsSession.of(client.channel());
-        HeaderRewriter.toServer(request.headers(), frontend.forwarding, clientAddress, tls == null ? "http" : "https", upgradeRequested);
-        HeaderRewriter.clientCertificate(request.headers(), listener.config(), tls);
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (request == null) {
+            String certHeader = HeaderRewriter.clientCertificateHeader(listener.config());
+            try {
+                replay.keepHead(rawRequest.toServer(client.alloc(), frontend.forwarding, clientAddress, tls == null ? "http" : "https",
+                        certHeader, certHeader == null || tls == null ? null : tls.clientSubject()));
+            } finally {
+                rawRequest.release();
+                rawRequest = null;
+            }
+        } else {
+            HeaderRewriter.toServer(request.headers(), frontend.forwarding, clientAddress, tls == null ? "http" : "https", upgradeRequested);
+            HeaderRewriter.clientCertificate(request.headers(), listener.config(), tls);
+            request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        }
         pickAndSend();
     }
 
@@ -363,15 +417,22 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private void sendRequest() {
         Channel ch = upstream;
         armServerTimer();
-        ch.write(request, ch.voidPromise());
-        if (bodyless && !requestComplete) {
-            // Head and the empty end leave in one flush: the end is already queued at the client.
-            frontend.requestRead();
-        } else {
+        if (request == null) {
+            // The whole request is the head as bytes, kept in the replay buffer.
+            backend.startRawRequest();
             replay.writeTo(ch);
             ch.flush();
-            if (upstream == ch && !requestComplete && ch.isWritable()) {
+        } else {
+            ch.write(request, ch.voidPromise());
+            if (bodyless && !requestComplete) {
+                // Head and the empty end leave in one flush: the end is already queued at the client.
                 frontend.requestRead();
+            } else {
+                replay.writeTo(ch);
+                ch.flush();
+                if (upstream == ch && !requestComplete && ch.isWritable()) {
+                    frontend.requestRead();
+                }
             }
         }
         if (upstream == ch) {
@@ -493,9 +554,10 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         rawResponse = true;
         int code = head.status();
         serverFailed = code >= 500;
+        // Before the replay buffer lets go: the cookie check reads the request it holds.
+        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
         replay.release();
         upstreamKeepAlive = !head.serverClose();
-        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
         if (!keepAliveClient || frontend.closing()) {
             closeClient = true;
         }
@@ -545,6 +607,8 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         headNanos = System.nanoTime() - startNanos;
         responseStarted = true;
         serverFailed = code >= 500;
+        // Before the replay buffer lets go: the cookie check reads the request it holds.
+        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
         replay.release();
         HttpHeaders headers = response.headers();
         if (code == 101 && upgradeRequested) {
@@ -571,7 +635,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             HttpUtil.setTransferEncodingChunked(response, false);
             closeClient = true;
         }
-        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
         if (setCookie != null) {
             headers.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }

@@ -123,6 +123,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         readRequested = false;
+        if (msg instanceof RawRequestHead raw) {
+            onRawRequestHead(raw);
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             onRequestHead(request);
             return;
@@ -191,6 +195,34 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !closing;
         exchange = new HttpExchange(this, ctx, upstreams, listener, request, keepAlive);
         startBodyMeter(request, admission);
+        exchange.start(divert);
+    }
+
+    /**
+     * A plain request head that came as bytes (see {@link RawRequestHead}): the whole request, and
+     * one that every check of {@link StrictRequests} passes. The same steps as {@link #onRequestHead}.
+     */
+    private void onRawRequestHead(RawRequestHead raw) {
+        cancelIdleTimer();
+        firstRequest = false;
+        if (exchange != null) {
+            raw.release();
+            ctx.close();
+            return;
+        }
+        tracker.requestStarted();
+        codec.responding(raw.method());
+        ListenerSnapshot listener = snapshot.get();
+        Admission admission = Admission.of(ctx.channel());
+        Refusal refusal = admission == null ? null : admission.request();
+        if (refusal != null && !refusal.diverts()) {
+            HttpRequest decoded = raw.toDecoded();
+            raw.release();
+            refuse(decoded, refusal, admission);
+            return;
+        }
+        Pool divert = refusal == null ? null : listener.pool(refusal.divertPool());
+        exchange = new HttpExchange(this, ctx, upstreams, listener, raw, !raw.close() && !closing);
         exchange.start(divert);
     }
 

@@ -278,7 +278,7 @@ final class RawResponseHead extends DefaultByteBufHolder {
         return -1;
     }
 
-    private static boolean isTchar(byte b) {
+    static boolean isTchar(byte b) {
         return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
                 || b == '-' || b == '_' || b == '.' || b == '!' || b == '#' || b == '$' || b == '%' || b == '&'
                 || b == '\'' || b == '*' || b == '+' || b == '^' || b == '`' || b == '|' || b == '~';

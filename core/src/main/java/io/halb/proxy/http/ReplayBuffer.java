@@ -1,5 +1,6 @@
 package io.halb.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -23,6 +24,8 @@ final class ReplayBuffer {
     private boolean overflowed;
     /** Kept: the shared empty end of a body-less request (no list for it, it needs no release). */
     private boolean emptyEnd;
+    /** A whole request as bytes (a plain head for the server, see {@link RawRequestHead}); owned. */
+    private ByteBuf head;
 
     ReplayBuffer(int limit) {
         this.limit = limit;
@@ -55,6 +58,16 @@ final class ReplayBuffer {
         bytes += size;
     }
 
+    /** Keeps a whole request as bytes, written before anything else; this buffer owns {@code bytes} now. */
+    void keepHead(ByteBuf bytes) {
+        head = bytes;
+    }
+
+    /** The request kept as bytes, or {@code null} (none, or let go). */
+    ByteBuf head() {
+        return head;
+    }
+
     /** Whether everything sent so far is kept, so the request can be sent again. */
     boolean complete() {
         return !overflowed;
@@ -62,6 +75,9 @@ final class ReplayBuffer {
 
     /** Writes what is kept to {@code channel}, without flushing; the buffer keeps its own references. */
     void writeTo(Channel channel) {
+        if (head != null) {
+            channel.write(head.retainedDuplicate(), channel.voidPromise());
+        }
         if (emptyEnd) {
             channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
         }
@@ -76,6 +92,10 @@ final class ReplayBuffer {
     /** Lets go of the kept pieces (the response started, or the exchange ended). Idempotent. */
     void release() {
         emptyEnd = false;
+        if (head != null) {
+            head.release();
+            head = null;
+        }
         if (pieces != null) {
             for (HttpContent c : pieces) {
                 c.release();

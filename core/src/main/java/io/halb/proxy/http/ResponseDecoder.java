@@ -34,7 +34,8 @@ final class ResponseDecoder extends HttpResponseDecoder {
 
     ResponseDecoder(HttpDecoderConfig config) {
         super(config);
-        this.maxHead = config.getMaxInitialLineLength() + config.getMaxHeaderSize();
+        // Well inside the decoder's limits: a head near them is the decoder's to judge.
+        this.maxHead = config.getMaxHeaderSize() / 2;
     }
 
     /**
