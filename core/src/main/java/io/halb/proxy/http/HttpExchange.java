@@ -136,7 +136,6 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private ScheduledFuture<?> queueTimer;
     /** Set once this request has had its turn in the queue: it does not queue behind newer ones again. */
     private boolean hadTurn;
-    private ScheduledFuture<?> serverTimer;
     private long serverDeadlineNanos;
     /** Since when the client has not taken the response fast enough (its channel unwritable); -1: it has. */
     private long clientStalledSinceNanos = -1;
@@ -709,11 +708,14 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         respondLocally(HttpResponseStatus.BAD_GATEWAY, Termination.SERVER_ERROR, "server " + failed.name() + " " + what);
     }
 
+    /**
+     * Starts the server timeout. The timer is the client connection's one lazy timer (see
+     * {@link HttpFrontendHandler#wakeExchangeIn}), which waits for the connection's next request
+     * between exchanges: no task is scheduled or cancelled per request.
+     */
     private void armServerTimer() {
         serverDeadlineNanos = System.nanoTime() + timeouts.server().toNanos();
-        if (serverTimer == null) {
-            scheduleServerTimer(timeouts.server().toNanos());
-        }
+        scheduleServerTimer(timeouts.server().toNanos());
     }
 
     /** Lazy timer: activity only moves the deadline; the task re-arms itself when it fires early. */
@@ -722,11 +724,11 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     }
 
     private void scheduleServerTimer(long delayNanos) {
-        serverTimer = client.executor().schedule(this::onServerTimer, delayNanos, TimeUnit.NANOSECONDS);
+        frontend.wakeExchangeIn(this, delayNanos);
     }
 
-    private void onServerTimer() {
-        serverTimer = null;
+    /** The server timer ran out (called by the frontend's timer, on the event loop). */
+    void onServerTimer() {
         if (done || upstream == null || tunnelPending) {
             return;
         }
@@ -769,10 +771,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     }
 
     private void cancelServerTimer() {
-        if (serverTimer != null) {
-            serverTimer.cancel(false);
-            serverTimer = null;
-        }
+        frontend.cancelExchangeWake(this);
     }
 
     /** Answers the client from halb itself: status and a one-line reason. */

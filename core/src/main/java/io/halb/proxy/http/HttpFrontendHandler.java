@@ -75,11 +75,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * The idle/header timer is lazy: arming sets {@link #idleDeadlineNanos}, disarming clears it, and
      * the scheduled task ({@link #idleTimer}, due at {@link #idleTimerDueNanos}) stays in the event
      * loop's queue across requests; when it fires early it re-schedules itself for what is left. That
-     * spares a keep-alive connection a schedule and a cancel per request (issue 9's profile).
+     * spares a keep-alive connection a schedule and a cancel per request (issue 9's profile). While
+     * an exchange runs, the same timer is its server timer ({@link #wakeExchangeIn}).
      */
     private ScheduledFuture<?> idleTimer;
     private long idleTimerDueNanos;
-    /** When the armed idle/header limit runs out ({@link System#nanoTime}); 0: not armed. */
+    /** When the armed idle/header limit (or the exchange's wake-up) runs out ({@link System#nanoTime}); 0: not armed. */
     private long idleDeadlineNanos;
     private final Runnable onIdleTimer = this::onIdleTimeout;
     /** Whether the idle timer bounds a request head that has begun (header_read), not an idle wait. */
@@ -364,7 +365,29 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void armIdleTimer(boolean head) {
         headTimer = head;
         Duration limit = head ? snapshot.get().timeouts().headerRead() : snapshot.get().timeouts().clientIdle();
-        long nanos = limit.toNanos();
+        armTimer(limit.toNanos());
+    }
+
+    /**
+     * While an exchange runs, the connection's timer is its server timer: {@code exchange}'s
+     * {@link HttpExchange#onServerTimer} is called once {@code nanos} have passed, unless it asks
+     * again or cancels first.
+     */
+    void wakeExchangeIn(HttpExchange exchange, long nanos) {
+        if (exchange == this.exchange) {
+            headTimer = false;
+            armTimer(nanos);
+        }
+    }
+
+    /** The exchange needs no wake-up any more (it ended, or its server timeout no longer applies). */
+    void cancelExchangeWake(HttpExchange exchange) {
+        if (exchange == this.exchange) {
+            idleDeadlineNanos = 0;
+        }
+    }
+
+    private void armTimer(long nanos) {
         long deadline = System.nanoTime() + nanos;
         idleDeadlineNanos = deadline == 0 ? 1 : deadline;
         if (idleTimer != null && idleTimerDueNanos - deadline > 0) {
@@ -401,6 +424,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         idleDeadlineNanos = 0;
         if (exchange == null) {
             ctx.close();
+        } else {
+            exchange.onServerTimer();
         }
     }
 
