@@ -32,6 +32,7 @@ DISTURBED_PERCENT=${DISTURBED_PERCENT:-20}  # a run during which others used mor
 RETRIES=${RETRIES:-2}                   # at most this many times
 OUT=${OUT:-}                            # also write the report here
 KEEP=${KEEP:-0}                         # keep the temp dir (configs, logs, raw wrk output)
+FEATURES=${FEATURES:-0}                 # 1: health checks, cookie persistence, per-client rate limit (HAProxy and halb)
 
 usage() {
   cat <<'EOF'
@@ -54,6 +55,10 @@ usage: bench/run.sh [options]
   --halb-jar FILE       run `java -jar FILE run -c CFG` instead of ./halb   [HALB_JAR]
   --out FILE            also write the Markdown report to FILE    [OUT]
   --keep                keep the temp dir with configs, logs and raw wrk output   [KEEP=1]
+  --features            as users run a proxy: active HTTP health checks every 2 s, an inserted
+                        persistence cookie and a per-client request-rate limit (far above the
+                        load), on HAProxy and halb alike (HTTP modes; NGINX has none of these in
+                        its free version and runs as before)                       [FEATURES=1]
 EOF
 }
 
@@ -74,6 +79,7 @@ while (( $# > 0 )); do
     --halb-jar) HALB_JAR=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --features) FEATURES=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -314,10 +320,12 @@ $( [[ "$PROXY_MODE" == http ]] && printf '  option http-keep-alive\n  http-reuse
 
 frontend bench
   bind 127.0.0.1:$1$( [[ "$SCHEME" == https ]] && printf ' ssl crt %s alpn http/1.1' "$TMP/tls/haproxy.pem" )
+$( features_http && printf '  stick-table type ip size 100k expire 60s store http_req_rate(1s)\n  http-request track-sc0 src\n  http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }\n' )
   default_backend backend
 
 backend backend
-  server nginx 127.0.0.1:$BACKEND_PORT
+$( features_http && printf '  option httpchk GET /\n  cookie HALB_SRV insert indirect nocache\n' )
+  server nginx 127.0.0.1:$BACKEND_PORT$( features_http && printf ' check inter 2s rise 2 fall 3 cookie nginx' )
 EOF
 }
 
@@ -387,12 +395,19 @@ listeners:
     mode: $PROXY_MODE
     pool: backend
 $( [[ "$SCHEME" == https ]] && printf '    tls: {certificates: [{cert: "%s", key: "%s"}]}\n' "$TLS_CERT" "$TLS_KEY" )
+$( features_http && printf '    limits: {per_client: {request_rate: {rate: 1000000, burst: 1000000}}}\n' )
 pools:
   - name: backend
     algorithm: round_robin
+$( features_http && printf '    health: {type: http, path: /, interval: 2s, rise: 2, fall: 3}\n    persistence: {type: cookie, cookie: HALB_SRV}\n' )
     servers:
       - {name: nginx, address: 127.0.0.1:$BACKEND_PORT}
 EOF
+}
+
+# Whether --features applies: it is about HTTP proxying (checks, cookies, request limits).
+features_http() {
+  [[ "$FEATURES" == 1 && "$PROXY_MODE" == http ]]
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -645,6 +660,7 @@ report() {
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $ROUNDS interleaved round(s) of ${DURATION} s; wrk -t$WRK_THREADS on CPU $WRK_CPU," \
        "proxy and nginx backend on CPU $PROXY_CPU; $(nproc) CPUs, Linux $(uname -r);" \
        "load average before the run: $LOAD_AT_START."
+  features_http && echo "With --features: HAProxy and halb run active HTTP health checks (every 2 s), insert a persistence cookie in every response and track a per-client request rate (limit far above the load)."
   echo
   echo "| target | req/s (median) | req/s (min–max) | p50 | p99 | proxy CPU µs/req | backend CPU µs/req | vs direct | errors | other CPU % (max) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -142,9 +142,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A read cycle ended. {@code FlowControlHandler} counts a read as satisfied by the end of a cycle
-     * even when the cycle decoded no whole message (a partial head or chunk), so one that is still
-     * wanted is asked for again.
+     * A read cycle ended. On an HTTP/2 stream {@code FlowControlHandler} counts a read as satisfied
+     * by the end of a cycle even when the cycle decoded no whole message (a partial head or chunk),
+     * so one that is still wanted is asked for again ({@link ReadAhead} remembers it anyway).
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
 import java.util.List;
@@ -25,7 +24,7 @@ import java.util.function.Supplier;
  * handshake (certificate picked by SNI) and the ALPN decision ({@link TlsNegotiationHandler}),
  * which then adds the HTTP/1.1 steps or, once HTTP/2 exists, {@link #addHttp2Handlers}; a scan of the raw request heads for
  * what decoding hides ({@link HeadScanHandler}), the HTTP/1.1 codec in its strict RFC 9112 mode,
- * one decoded message per read (so pipelined requests wait their turn), then the proxy.
+ * one decoded message per read (so pipelined requests wait their turn, {@link ReadAhead}), then the proxy.
  *
  * <p>HTTP/2 ({@link #addHttp2Handlers}): the frame codec with its limits, a multiplexer that gives
  * each client stream a child channel ({@link Http2StreamInitializer}) served by the same proxy, and
@@ -143,6 +142,6 @@ public final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
                 .addLast(SCAN, new HeadScanHandler())
                 .addLast(CODEC, new ClientConnectionCodec(decoder))
-                .addLast(FLOW, new FlowControlHandler());
+                .addLast(FLOW, new ReadAhead());
     }
 }
