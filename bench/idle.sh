@@ -8,6 +8,10 @@
 # usage: bench/idle.sh [CONNECTIONS]
 #   TARGETS=haproxy,halb  SETTLE=5 (seconds idle before reading)  HALB_JAVA / HALB_JAVA_OPTS as usual
 #   LAUNCH="cmd ..." replaces `./halb`.  INSPECT="cmd": runs `cmd NAME PID` while connections are held.
+#   WARM=S: "warm" figures: S seconds of wrk traffic before "before" (a proxy that has served
+#   traffic), and for a JVM a full collection (jcmd GC.run) before each reading, so both readings
+#   hold the live objects in the old generation and the young generation is resident in both;
+#   default 0: "cold", read 2 s after 20 requests, as the figures before WARM existed.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,10 +21,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${1:-${CONNECTIONS:-9900}}
 TARGETS=${TARGETS:-haproxy,halb}
 SETTLE=${SETTLE:-5}
+WARM=${WARM:-0}
 LAUNCH=${LAUNCH:-./halb}
 
 die() { echo "idle: $*" >&2; exit 1; }
 log() { echo "idle: $*" >&2; }
+(( WARM == 0 )) || command -v wrk >/dev/null || die "missing: wrk (for WARM)"
 for tool in nginx haproxy curl ss python3; do command -v "$tool" >/dev/null || die "missing: $tool"; done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (( N + 200 < $(ulimit -n) )) || die "$N connections need more than the open-file limit $(ulimit -n)"
@@ -90,9 +96,23 @@ wait_http "$BACKEND_PORT" "$!" || die "backend nginx did not start"
 declare -A VERSION BEFORE_RSS BEFORE_PSS AFTER_RSS AFTER_PSS HELD
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# WARM only: a JVM's live objects go to the old generation (a full collection), so that a reading
+# counts what stays, not how much of the already resident young generation is in use.
+collect() {  # pid
+  local exe
+  exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 0
+  [[ "$(basename "$exe")" == java && -x "$(dirname "$exe")/jcmd" ]] || return 0
+  "$(dirname "$exe")/jcmd" "$1" GC.run >/dev/null || die "jcmd $1 GC.run failed"
+}
+
 measure() {  # name port pid
   local name=$1 port=$2 pid=$3 i line
   for i in $(seq 1 20); do curl -s -o /dev/null "http://127.0.0.1:$port/"; done
+  if (( WARM > 0 )); then
+    wrk -t 1 -c 10 -d "${WARM}s" "http://127.0.0.1:$port/" >"$TMP/warm.out" 2>&1 || { cat "$TMP/warm.out" >&2; die "$name: wrk warm-up failed"; }
+    log "$name: warm-up: $(grep -E 'Requests/sec' "$TMP/warm.out" | tr -s ' ')"
+    collect "$pid"
+  fi
   sleep 2
   BEFORE_RSS[$name]=$(rss_kb "$pid"); BEFORE_PSS[$name]=$(pss_kb "$pid")
   rm -f "$TMP/hold"; mkfifo "$TMP/hold"
@@ -108,6 +128,7 @@ measure() {  # name port pid
   line=$(grep '^ready' "$TMP/client.out") || die "$name: client not ready after 600 s"
   log "$name: client says: $line"; [[ -s "$TMP/client.err" ]] && head -3 "$TMP/client.err" >&2
   sleep "$SETTLE"
+  (( WARM == 0 )) || { collect "$pid"; sleep 1; }
   AFTER_RSS[$name]=$(rss_kb "$pid"); AFTER_PSS[$name]=$(pss_kb "$pid")
   HELD[$name]=$(ss -Htn state established "( sport = :$port )" | wc -l)
   log "$name: RSS ${BEFORE_RSS[$name]} -> ${AFTER_RSS[$name]} kB, PSS ${BEFORE_PSS[$name]} -> ${AFTER_PSS[$name]} kB, ${HELD[$name]} connections held"
@@ -183,7 +204,8 @@ EOF
 done
 
 echo
-echo "$N idle keep-alive client connections; load average before: $LOAD_AT_START, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if (( WARM > 0 )); then MODE="warm: ${WARM} s of wrk traffic first, a JVM fully collected before each reading"; else MODE="cold: read after 20 requests"; fi
+echo "$N idle keep-alive client connections ($MODE); load average before: $LOAD_AT_START, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| proxy | RSS before | RSS with $N idle | RSS per connection | PSS before | PSS with $N idle | PSS per connection | connections held |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -64,8 +64,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Serving one HTTP/2 stream rather than an HTTP/1.x connection. */
     private boolean http2;
     private HttpExchange exchange;
-    /** X-Forwarded-* and Forwarded values kept across this connection's requests (event loop only). */
-    final HeaderRewriter.Forwarding forwarding = new HeaderRewriter.Forwarding();
+    /** X-Forwarded-* and Forwarded values kept across requests: the event loop's, set when added. */
+    HeaderRewriter.Forwarding forwarding;
     private boolean readRequested;
     private boolean closing;
     private boolean firstRequest = true;
@@ -98,6 +98,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.http2 = ctx.channel() instanceof Http2StreamChannel;
+        this.forwarding = HeaderRewriter.Forwarding.ofThisThread();
     }
 
     @Override
