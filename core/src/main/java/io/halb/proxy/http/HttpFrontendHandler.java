@@ -70,16 +70,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean firstRequest = true;
     /**
-     * The idle/header timer is lazy: arming sets {@link #idleDeadlineNanos}, disarming clears it, and
-     * the scheduled task ({@link #idleTimer}, due at {@link #idleTimerDueNanos}) stays in the event
-     * loop's queue across requests; when it fires early it re-schedules itself for what is left. That
-     * spares a keep-alive connection a schedule and a cancel per request (issue 9's profile).
+     * The idle/header timer: arming sets {@link #idleDeadlineNanos} and hands it to the event loop's
+     * {@link IdleSweeper}, which expires it; disarming clears it. No task per connection (issue 9's
+     * idle memory) and no schedule or cancel per request.
      */
-    private ScheduledFuture<?> idleTimer;
-    private long idleTimerDueNanos;
+    private IdleSweeper sweeper;
+    /** This handler's place in {@link #sweeper}'s table, -1: none (the sweeper's to set). */
+    int sweepSlot = -1;
     /** When the armed idle/header limit runs out ({@link System#nanoTime}); 0: not armed. */
-    private long idleDeadlineNanos;
-    private final Runnable onIdleTimer = this::onIdleTimeout;
+    long idleDeadlineNanos;
     /** Whether the idle timer bounds a request head that has begun (header_read), not an idle wait. */
     private boolean headTimer;
     /** A request held by a tarpit before its 429. */
@@ -99,6 +98,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.http2 = ctx.channel() instanceof Http2StreamChannel;
         this.forwarding = HeaderRewriter.Forwarding.ofThisThread();
+        this.sweeper = IdleSweeper.of(ctx.executor());
     }
 
     @Override
@@ -327,22 +327,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void armIdleTimer(boolean head) {
         headTimer = head;
         Duration limit = head ? snapshot.get().timeouts().headerRead() : snapshot.get().timeouts().clientIdle();
-        long nanos = limit.toNanos();
-        long deadline = System.nanoTime() + nanos;
+        long deadline = System.nanoTime() + limit.toNanos();
         idleDeadlineNanos = deadline == 0 ? 1 : deadline;
-        if (idleTimer != null && idleTimerDueNanos - deadline > 0) {
-            // The task in the queue would fire after this (shorter) limit: replace it.
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
-        if (idleTimer == null) {
-            scheduleIdleTimer(nanos);
-        }
-    }
-
-    private void scheduleIdleTimer(long nanos) {
-        idleTimerDueNanos = System.nanoTime() + nanos;
-        idleTimer = ctx.executor().schedule(onIdleTimer, nanos, TimeUnit.NANOSECONDS);
+        sweeper.armed(this, idleDeadlineNanos);
     }
 
     /** Whether bytes of the next request head have arrived (the scanner has left the pipeline after an upgrade). */
@@ -351,33 +338,24 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         return scan != null && scan.inMessage();
     }
 
-    private void onIdleTimeout() {
-        idleTimer = null;
-        if (idleDeadlineNanos == 0) {
-            return; // disarmed since: the next arming schedules anew
-        }
-        long left = idleDeadlineNanos - System.nanoTime();
-        if (left > 0) {
-            scheduleIdleTimer(left); // re-armed since it was scheduled: wait for the rest
-            return;
-        }
+    /** The armed limit ran out (the sweeper has disarmed it): an idle connection closes. */
+    void idleExpired() {
         idleDeadlineNanos = 0;
         if (exchange == null) {
             ctx.close();
         }
     }
 
-    /** Disarms the idle/header limit; the queued task, if any, stays and finds nothing to do. */
+    /** Disarms the idle/header limit; the sweeper drops it from its table when it next looks. */
     private void cancelIdleTimer() {
         idleDeadlineNanos = 0;
     }
 
-    /** Disarms the limit and takes its task off the event loop's queue (the connection is gone). */
+    /** Disarms the limit and takes the connection out of the sweeper's table (the connection is gone). */
     private void dropIdleTimer() {
         idleDeadlineNanos = 0;
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
+        if (sweeper != null) {
+            sweeper.remove(this);
         }
     }
 
