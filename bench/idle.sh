@@ -8,9 +8,11 @@
 # usage: bench/idle.sh [CONNECTIONS]
 #   TARGETS=haproxy,halb  SETTLE=5 (seconds idle before reading)  HALB_JAVA / HALB_JAVA_OPTS as usual
 #   LAUNCH="cmd ..." replaces `./halb`.  INSPECT="cmd": runs `cmd NAME PID` while connections are held.
-#   WARM=S: "warm" figures: S seconds of wrk traffic before "before" (a proxy that has served
-#   traffic), and for a JVM a full collection (jcmd GC.run) before each reading, so both readings
-#   hold the live objects in the old generation and the young generation is resident in both;
+#   WARM=S: "warm" figures: S seconds of wrk traffic (10 connections) before "before" (a proxy
+#   that has served traffic), and for a JVM a full collection (jcmd GC.run) before each reading, so
+#   both readings hold the live objects in the old generation and the young generation is resident
+#   in both (no connection churn in the warm-up: HAProxy's pools would keep the memory of those
+#   connections and pre-pay part of what is measured);
 #   default 0: "cold", read 2 s after 20 requests, as the figures before WARM existed.
 set -euo pipefail
 
