@@ -8,6 +8,12 @@
 # usage: bench/idle.sh [CONNECTIONS]
 #   TARGETS=haproxy,halb  SETTLE=5 (seconds idle before reading)  HALB_JAVA / HALB_JAVA_OPTS as usual
 #   LAUNCH="cmd ..." replaces `./halb`.  INSPECT="cmd": runs `cmd NAME PID` while connections are held.
+#   WARM=S: "warm" figures: S seconds of wrk traffic (10 connections) before "before" (a proxy
+#   that has served traffic), and for a JVM a full collection (jcmd GC.run) before each reading, so
+#   both readings hold the live objects in the old generation and the young generation is resident
+#   in both (no connection churn in the warm-up: HAProxy's pools would keep the memory of those
+#   connections and pre-pay part of what is measured);
+#   default 0: "cold", read 2 s after 20 requests, as the figures before WARM existed.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,10 +23,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${1:-${CONNECTIONS:-9900}}
 TARGETS=${TARGETS:-haproxy,halb}
 SETTLE=${SETTLE:-5}
+WARM=${WARM:-0}
 LAUNCH=${LAUNCH:-./halb}
 
 die() { echo "idle: $*" >&2; exit 1; }
 log() { echo "idle: $*" >&2; }
+(( WARM == 0 )) || command -v wrk >/dev/null || die "missing: wrk (for WARM)"
 for tool in nginx haproxy curl ss python3; do command -v "$tool" >/dev/null || die "missing: $tool"; done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (( N + 200 < $(ulimit -n) )) || die "$N connections need more than the open-file limit $(ulimit -n)"
@@ -87,34 +95,62 @@ nginx -p "$TMP/backend" -c "$TMP/backend/nginx.conf" >"$TMP/backend/stdout.log" 
 PIDS+=($!)
 wait_http "$BACKEND_PORT" "$!" || die "backend nginx did not start"
 
-declare -A VERSION BEFORE_RSS BEFORE_PSS AFTER_RSS AFTER_PSS HELD
+declare -A VERSION MID_RSS BEFORE_RSS BEFORE_PSS AFTER_RSS AFTER_PSS HELD
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# WARM only: a JVM's live objects go to the old generation (a full collection), so that a reading
+# counts what stays, not how much of the already resident young generation is in use.
+collect() {  # pid
+  local exe
+  exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 0
+  [[ "$(basename "$exe")" == java && -x "$(dirname "$exe")/jcmd" ]] || return 0
+  "$(dirname "$exe")/jcmd" "$1" GC.run >/dev/null || die "jcmd $1 GC.run failed"
+}
+
+hold() {  # name port count index: one more client holding count idle connections, until fd 8 closes
+  local name=$1 port=$2 count=$3 k=$4 i line client
+  python3 "$REPO/bench/idle_client.py" "$port" "$count" 100 8 <"$TMP/hold" >"$TMP/client$k.out" 2>"$TMP/client$k.err" 8>&- 9>&- &
+  client=$!
+  PIDS+=("$client"); CLIENTS+=("$client")
+  [[ $k == 1 ]] && exec 8>"$TMP/hold"
+  for i in $(seq 1 1200); do
+    grep -q '^ready' "$TMP/client$k.out" 2>/dev/null && break
+    kill -0 "$client" 2>/dev/null || { cat "$TMP/client$k.err" >&2; die "$name: client died"; }
+    sleep 0.5
+  done
+  line=$(grep '^ready' "$TMP/client$k.out") || die "$name: client not ready after 600 s"
+  log "$name: client $k says: $line"; [[ -s "$TMP/client$k.err" ]] && head -3 "$TMP/client$k.err" >&2
+  return 0
+}
+
 measure() {  # name port pid
-  local name=$1 port=$2 pid=$3 i line
+  local name=$1 port=$2 pid=$3 i c
+  CLIENTS=()
   for i in $(seq 1 20); do curl -s -o /dev/null "http://127.0.0.1:$port/"; done
+  if (( WARM > 0 )); then
+    wrk -t 1 -c 10 -d "${WARM}s" "http://127.0.0.1:$port/" >"$TMP/warm.out" 2>&1 || { cat "$TMP/warm.out" >&2; die "$name: wrk warm-up failed"; }
+    log "$name: warm-up: $(grep -E 'Requests/sec' "$TMP/warm.out" | tr -s ' ')"
+    collect "$pid"
+  fi
   sleep 2
   BEFORE_RSS[$name]=$(rss_kb "$pid"); BEFORE_PSS[$name]=$(pss_kb "$pid")
   rm -f "$TMP/hold"; mkfifo "$TMP/hold"
-  python3 "$REPO/bench/idle_client.py" "$port" "$N" 100 8 <"$TMP/hold" >"$TMP/client.out" 2>"$TMP/client.err" 9>&- &
-  local client=$!
-  PIDS+=("$client")
-  exec 8>"$TMP/hold"
-  for i in $(seq 1 1200); do
-    grep -q '^ready' "$TMP/client.out" 2>/dev/null && break
-    kill -0 "$client" 2>/dev/null || { cat "$TMP/client.err" >&2; die "$name: client died"; }
-    sleep 0.5
-  done
-  line=$(grep '^ready' "$TMP/client.out") || die "$name: client not ready after 600 s"
-  log "$name: client says: $line"; [[ -s "$TMP/client.err" ]] && head -3 "$TMP/client.err" >&2
+  # Two halves: what the second half adds is the marginal cost of a connection, without what the
+  # first ones paid once (code compiled for the connection path, allocator arenas, tables grown).
+  hold "$name" "$port" $(( N / 2 )) 1
+  sleep 2
+  (( WARM == 0 )) || { collect "$pid"; sleep 1; }
+  MID_RSS[$name]=$(rss_kb "$pid")
+  hold "$name" "$port" $(( N - N / 2 )) 2
   sleep "$SETTLE"
+  (( WARM == 0 )) || { collect "$pid"; sleep 1; }
   AFTER_RSS[$name]=$(rss_kb "$pid"); AFTER_PSS[$name]=$(pss_kb "$pid")
   HELD[$name]=$(ss -Htn state established "( sport = :$port )" | wc -l)
-  log "$name: RSS ${BEFORE_RSS[$name]} -> ${AFTER_RSS[$name]} kB, PSS ${BEFORE_PSS[$name]} -> ${AFTER_PSS[$name]} kB, ${HELD[$name]} connections held"
+  log "$name: RSS ${BEFORE_RSS[$name]} -> ${MID_RSS[$name]} (half) -> ${AFTER_RSS[$name]} kB, PSS ${BEFORE_PSS[$name]} -> ${AFTER_PSS[$name]} kB, ${HELD[$name]} connections held"
   # INSPECT="cmd": run as `cmd NAME PID` while the connections are held (e.g. a jcmd heap histogram).
   [[ -n "${INSPECT:-}" ]] && { $INSPECT "$name" "$pid" >&2 || true; }
   exec 8>&-
-  wait "$client" 2>/dev/null || true
+  for c in "${CLIENTS[@]}"; do wait "$c" 2>/dev/null || true; done
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -183,17 +219,18 @@ EOF
 done
 
 echo
-echo "$N idle keep-alive client connections; load average before: $LOAD_AT_START, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if (( WARM > 0 )); then MODE="warm: ${WARM} s of wrk traffic first, a JVM fully collected before each reading"; else MODE="cold: read after 20 requests"; fi
+echo "$N idle keep-alive client connections ($MODE); load average before: $LOAD_AT_START, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| proxy | RSS before | RSS with $N idle | RSS per connection | PSS before | PSS with $N idle | PSS per connection | connections held |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| proxy | RSS before | RSS with $N idle | RSS per connection | RSS per connection, 2nd half | PSS before | PSS with $N idle | PSS per connection | connections held |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for t in "${TARGET_LIST[@]}"; do
-  awk -v t="$t" -v n="$N" -v rb="${BEFORE_RSS[$t]}" -v ra="${AFTER_RSS[$t]}" -v pb="${BEFORE_PSS[$t]}" -v pa="${AFTER_PSS[$t]}" -v h="${HELD[$t]}" \
-    'BEGIN { printf "| %s | %.1f MiB | %.1f MiB | %.2f KiB | %.1f MiB | %.1f MiB | %.2f KiB | %d |\n", t, rb/1024, ra/1024, (ra-rb)/n, pb/1024, pa/1024, (pa-pb)/n, h }'
+  awk -v t="$t" -v n="$N" -v rb="${BEFORE_RSS[$t]}" -v rm="${MID_RSS[$t]}" -v ra="${AFTER_RSS[$t]}" -v pb="${BEFORE_PSS[$t]}" -v pa="${AFTER_PSS[$t]}" -v h="${HELD[$t]}" \
+    'BEGIN { printf "| %s | %.1f MiB | %.1f MiB | %.2f KiB | %.2f KiB | %.1f MiB | %.1f MiB | %.2f KiB | %d |\n", t, rb/1024, ra/1024, (ra-rb)/n, (ra-rm)/(n-int(n/2)), pb/1024, pa/1024, (pa-pb)/n, h }'
 done
 if [[ -n "${AFTER_RSS[halb]:-}" && -n "${AFTER_RSS[haproxy]:-}" ]]; then
-  awk -v hb="${BEFORE_RSS[halb]}" -v ha="${AFTER_RSS[halb]}" -v xb="${BEFORE_RSS[haproxy]}" -v xa="${AFTER_RSS[haproxy]}" \
-    'BEGIN { printf "\nhalb / HAProxy, RSS added by the connections: %.2f; total RSS with them: %.2f\n", (ha-hb)/(xa-xb), ha/xa }'
+  awk -v hb="${BEFORE_RSS[halb]}" -v hm="${MID_RSS[halb]}" -v ha="${AFTER_RSS[halb]}" -v xb="${BEFORE_RSS[haproxy]}" -v xm="${MID_RSS[haproxy]}" -v xa="${AFTER_RSS[haproxy]}" \
+    'BEGIN { printf "\nhalb / HAProxy, RSS added by the connections: %.2f; by the second half: %.2f; total RSS with them: %.2f\n", (ha-hb)/(xa-xb), (ha-hm)/(xa-xm), ha/xa }'
 fi
 for t in "${TARGET_LIST[@]}"; do
   awk -v t="$t" -v n="$N" -v rb="${BEFORE_RSS[$t]}" -v ra="${AFTER_RSS[$t]}" \

@@ -2,6 +2,8 @@ package io.halb.guard;
 
 import io.halb.config.LimitsConfig;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 
@@ -13,7 +15,7 @@ import io.netty.util.AttributeKey;
  * <p>Thread-safety: confined to the channel's event loop, except {@link #release()}, which is
  * idempotent.
  */
-public final class Admission {
+public final class Admission implements ChannelFutureListener {
 
     private static final AttributeKey<Admission> KEY = AttributeKey.valueOf(Admission.class, "admission");
 
@@ -79,6 +81,12 @@ public final class Admission {
             return refusal;
         }
         return limiter.request(config, state);
+    }
+
+    /** The connection closed (a listener on its close future): gives back its counts. */
+    @Override
+    public void operationComplete(ChannelFuture closed) {
+        release();
     }
 
     /** Gives back the connection's counts. Idempotent. */

@@ -16,7 +16,8 @@ import java.util.function.Function;
 /**
  * The first handler of a client connection after the PROXY protocol: asks the listener's
  * {@link Limiter} about the client when the connection becomes active, keeps the
- * {@link Admission} on the channel, and gives the counts back when it closes.
+ * {@link Admission} on the channel, and has the counts given back when it closes (by the
+ * admission itself, on the channel's close; the guard then leaves the pipeline).
  *
  * <p>It acts on the connection itself where nothing else can: a denied address, a full listener
  * and {@code drop} are closed at once with a reset; on a TCP listener {@code reject} closes and
@@ -62,14 +63,18 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
         admission.attach(ctx.channel());
         Refusal r = admission.refusal();
         if (r == null || r.diverts()) {
+            releaseOnClose(ctx);
             ctx.fireChannelActive();
+            ctx.pipeline().remove(this);
             return;
         }
         LimitAction action = r.action();
         if (action instanceof LimitAction.Drop) {
             reset(ctx);
         } else if (http) {
+            releaseOnClose(ctx);
             ctx.fireChannelActive(); // the first request is answered 429, now or after the tarpit
+            ctx.pipeline().remove(this);
         } else if (action instanceof LimitAction.Tarpit) {
             // Held open, unread, then closed: the client's time is spent, not a server's.
             tarpit = ctx.executor().schedule(() -> {
@@ -78,6 +83,17 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.close();
         }
+    }
+
+    /**
+     * Hands the release of the admission to the channel's close, so the guard can leave the
+     * pipeline: an idle keep-alive connection then carries no guard and no handler context for it
+     * (issue 9's idle memory). Only a TCP tarpit keeps the guard, for its timer.
+     */
+    private void releaseOnClose(ChannelHandlerContext ctx) {
+        Admission a = admission;
+        admission = null;
+        ctx.channel().closeFuture().addListener(a);
     }
 
     /** Closes with a reset (SO_LINGER 0): no FIN handshake, no TIME_WAIT, nothing more to send. */

@@ -20,7 +20,8 @@ public final class ClientAddress {
     public static InetSocketAddress of(Channel ch) {
         // An HTTP/2 stream speaks for the client of its connection.
         Channel conn = ch instanceof Http2StreamChannel ? ch.parent() : ch;
-        InetSocketAddress proxied = conn.attr(PROXIED).get();
+        // hasAttr first: attr() would add an empty attribute to every connection without a PROXY header.
+        InetSocketAddress proxied = conn.hasAttr(PROXIED) ? conn.attr(PROXIED).get() : null;
         return proxied != null ? proxied : (InetSocketAddress) ch.remoteAddress();
     }
 

@@ -25,7 +25,8 @@ public record TlsSession(String protocol, String cipher, String serverName, Stri
     public static TlsSession of(Channel ch) {
         // An HTTP/2 stream was secured by its connection's handshake.
         Channel conn = ch instanceof Http2StreamChannel ? ch.parent() : ch;
-        return conn.attr(KEY).get();
+        // hasAttr first: attr() would add an empty attribute to every plain-text connection.
+        return conn.hasAttr(KEY) ? conn.attr(KEY).get() : null;
     }
 
     /**

@@ -8,13 +8,16 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The client connection's idle and header timers are lazy (armed by a deadline, one queued task
- * that re-schedules itself when it fires early): these check that the limits still hold between
- * keep-alive requests, and that activity keeps pushing them back. Bounds are generous (loaded CI).
+ * The client connection's idle and header timers are deadlines that one sweeper per event loop
+ * expires (no task per connection): these check that the limits still hold between keep-alive
+ * requests, that activity keeps pushing them back, and that many connections on one event loop,
+ * some of them closed by the client meanwhile, each get their own. Bounds are generous (loaded CI).
  */
 class IdleTimerIntegrationTest {
 
@@ -54,6 +57,36 @@ class IdleTimerIntegrationTest {
             long ms = (System.nanoTime() - since) / 1_000_000;
             assertThat(ms).as("closed %d ms after the partial head (header_read 1s, client_idle 30s)", ms)
                     .isLessThan(15_000L);
+        }
+    }
+
+    @Test
+    void manyIdleConnectionsEachCloseAfterClientIdleWhileOthersLeaveEarly() throws Exception {
+        List<RawClient> clients = new ArrayList<>();
+        try (TestBackend backend = TestBackend.start("b1");
+             HalbFixture halb = HalbFixture.start(config("header_read: 10s, client_idle: 1s", backend))) {
+            for (int i = 0; i < 40; i++) {
+                RawClient c = halb.connect("web");
+                clients.add(c);
+                assertThat(c.write(RawClient.get("app.test", "/idle/" + i)).readResponse().status()).isEqualTo(200);
+            }
+            long idleSince = System.nanoTime();
+            // Every other client leaves first: the sweeper's table loses members while it holds the rest.
+            for (int i = 0; i < clients.size(); i += 2) {
+                clients.get(i).close();
+            }
+            for (int i = 1; i < clients.size(); i += 2) {
+                assertThat(clients.get(i).closedByPeer(Duration.ofSeconds(15))).as("client %d closed after client_idle", i).isTrue();
+            }
+            long idleMs = (System.nanoTime() - idleSince) / 1_000_000;
+            assertThat(idleMs).as("the last closed after idling %d ms", idleMs).isBetween(500L, 14_000L);
+            // The listener still serves, and a new connection gets its own idle limit.
+            try (RawClient again = halb.connect("web")) {
+                assertThat(again.write(RawClient.get("app.test", "/again")).readResponse().status()).isEqualTo(200);
+                assertThat(again.closedByPeer(Duration.ofSeconds(15))).as("closed after client_idle").isTrue();
+            }
+        } finally {
+            clients.forEach(RawClient::close);
         }
     }
 }

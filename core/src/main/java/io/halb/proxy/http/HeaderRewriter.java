@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -65,7 +66,7 @@ final class HeaderRewriter {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         forwarding.prepare(client, proto);
-        String clientIp = forwarding.clientIp;
+        String clientIp = forwarding.clientIp();
         String previous = headers.get(X_FORWARDED_FOR);
         headers.set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? clientIp : previous + ", " + clientIp);
         headers.set(X_FORWARDED_PROTO, proto);
@@ -79,53 +80,99 @@ final class HeaderRewriter {
     }
 
     /**
-     * What {@link #toServer} derives from a connection's client, scheme and Host, kept for the next
-     * request on the same connection. One per client connection (or HTTP/2 stream), used only on
-     * its event loop; recomputed whenever an input differs from the last request's.
+     * What {@link #toServer} derives from a client, scheme and Host, kept for the next request of
+     * the same client: a small direct-mapped table keyed by client address and scheme, one per
+     * event loop ({@link #ofThisThread()}), so an idle keep-alive connection holds none of these
+     * strings (issue 9's idle memory) while a client's keep-alive requests still build none. Two
+     * clients whose slots collide, or one client alternating Hosts, recompute; never a wrong value.
+     * Used only on the thread that owns it.
      */
     static final class Forwarding {
-        private InetAddress client;
-        private String proto;
-        private String clientIp;
-        /** {@code for=...;proto=...}: the Forwarded element without its host. */
-        private String forProto;
-        private String host;
-        private String forwarded;
-
-        void prepare(InetAddress client, String proto) {
-            if (client.equals(this.client) && proto.equals(this.proto)) {
-                return;
+        private static final int SLOTS = 64;
+        private static final FastThreadLocal<Forwarding> PER_THREAD = new FastThreadLocal<>() {
+            @Override
+            protected Forwarding initialValue() {
+                return new Forwarding();
             }
-            this.client = client;
-            this.proto = proto;
-            this.clientIp = client.getHostAddress();
-            this.forProto = (client instanceof Inet6Address ? "for=\"[" + clientIp + "]\"" : "for=" + clientIp)
-                    + ";proto=" + proto;
-            this.host = null;
-            this.forwarded = null;
+        };
+
+        private final Entry[] slots = new Entry[SLOTS];
+        /** The entry {@link #prepare} chose for the request being rewritten. */
+        private Entry current;
+
+        /** The calling thread's table (an event loop's, shared by the connections it serves). */
+        static Forwarding ofThisThread() {
+            return PER_THREAD.get();
         }
 
-        /** The client's address as text, after {@link #prepare}. */
+        void prepare(InetAddress client, String proto) {
+            int slot = (client.hashCode() * 31 + proto.hashCode()) & (SLOTS - 1);
+            Entry e = slots[slot];
+            if (e == null || !client.equals(e.client) || !proto.equals(e.proto)) {
+                e = new Entry(client, proto);
+                slots[slot] = e;
+            }
+            current = e;
+        }
+
+        /** The client's address as text, for X-Forwarded-For (after {@link #prepare}). */
         String clientIp() {
-            return clientIp;
+            return current.clientIp;
         }
 
         /** The Forwarded element (RFC 7239) for this client, scheme and Host ({@code null}: none). */
         String forwarded(String host) {
-            if (forwarded != null && (host == null ? this.host == null : host.equals(this.host))) {
-                return forwarded;
+            Entry e = current;
+            if (e.forwarded != null && (host == null ? e.host == null : host.equals(e.host))) {
+                return e.forwarded;
             }
             String value;
             if (host == null) {
-                value = forProto;
+                value = e.forProto;
             } else if (isToken(host)) {
-                value = forProto + ";host=" + host;
+                value = e.forProto + ";host=" + host;
             } else {
-                value = forProto + ";host=\"" + host.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+                value = e.forProto + ";host=\"" + host.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
             }
-            this.host = host;
-            this.forwarded = value;
+            e.host = host;
+            e.forwarded = value;
+            e.lines = null;
             return value;
+        }
+
+        /**
+         * The four forwarding header lines, as bytes, for a request head forwarded as bytes that
+         * carried none of its own (see {@link RawRequestHead#toServer}); after {@link #prepare}.
+         */
+        byte[] lines(String host) {
+            String fwd = forwarded(host);
+            Entry e = current;
+            if (e.lines == null) {
+                e.lines = ("X-Forwarded-For: " + e.clientIp + "\r\nX-Forwarded-Proto: " + e.proto
+                        + (host == null ? "" : "\r\nX-Forwarded-Host: " + host) + "\r\nForwarded: " + fwd + "\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
+            return e.lines;
+        }
+
+        private static final class Entry {
+            final InetAddress client;
+            final String proto;
+            final String clientIp;
+            /** {@code for=...;proto=...}: the Forwarded element without its host. */
+            final String forProto;
+            String host;
+            String forwarded;
+            /** {@link #lines} for {@link #host}. */
+            byte[] lines;
+
+            Entry(InetAddress client, String proto) {
+                this.client = client;
+                this.proto = proto;
+                this.clientIp = client.getHostAddress();
+                this.forProto = (client instanceof Inet6Address ? "for=\"[" + clientIp + "]\"" : "for=" + clientIp)
+                        + ";proto=" + proto;
+            }
         }
     }
 

@@ -151,7 +151,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         this.request = null;
         this.rawRequest = raw;
         this.uri = raw.uri();
-        this.clientAddress = ClientAddress.of(client.channel()).getAddress();
+        this.clientAddress = frontend.clientAddress().getAddress();
         this.http10Client = false;
         this.keepAliveClient = keepAliveClient;
         HttpMethod method = raw.method();
@@ -177,7 +177,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         this.timeouts = listener.timeouts();
         this.request = request;
         this.uri = request.uri();
-        this.clientAddress = ClientAddress.of(client.channel()).getAddress();
+        this.clientAddress = frontend.clientAddress().getAddress();
         this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.keepAliveClient = keepAliveClient;
         HttpMethod method = request.method();
@@ -253,7 +253,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         pool = divert != null ? divert : listener.route(host, uri);
         retriesLeft = pool.config().retries();
         pool.retryBudget().requestStarted();
-        TlsSession tls = TlsSession.of(client.channel());
+        TlsSession tls = frontend.tlsSession();
         if (request == null) {
             String certHeader = HeaderRewriter.clientCertificateHeader(listener.config());
             try {
@@ -379,7 +379,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
             }
             if (cf.isSuccess()) {
                 attach(cf.channel());
-                ProxyProtocolSender.send(cf.channel(), pool.config().sendProxy(), ClientAddress.of(client.channel()),
+                ProxyProtocolSender.send(cf.channel(), pool.config().sendProxy(), frontend.clientAddress(),
                         (InetSocketAddress) client.channel().localAddress());
                 sendRequest();
             } else {
@@ -554,7 +554,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         int code = head.status();
         serverFailed = code >= 500;
         // Before the replay buffer lets go: the cookie check reads the request it holds.
-        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
+        String setCookie = pool.setCookie(this, endpoint, frontend.tlsSession() != null);
         replay.release();
         upstreamKeepAlive = !head.serverClose();
         if (!keepAliveClient || frontend.closing()) {
@@ -607,7 +607,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         responseStarted = true;
         serverFailed = code >= 500;
         // Before the replay buffer lets go: the cookie check reads the request it holds.
-        String setCookie = pool.setCookie(this, endpoint, TlsSession.of(client.channel()) != null);
+        String setCookie = pool.setCookie(this, endpoint, frontend.tlsSession() != null);
         replay.release();
         HttpHeaders headers = response.headers();
         if (code == 101 && upgradeRequested) {
@@ -892,7 +892,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
 
     /** The client read nothing of the response for client_idle: not the server's fault, so it counts as a success for it. */
     private void dropSlowReader() {
-        io.halb.guard.Admission admission = io.halb.guard.Admission.of(client.channel());
+        io.halb.guard.Admission admission = frontend.admission();
         if (admission != null) {
             admission.limiter().count(io.halb.guard.Refusal.Reason.SLOW_READ);
         }
@@ -961,7 +961,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         reported = true;
         long now = System.nanoTime();
         listener.observer().requestDone(new RequestRecord(listener.config().name(),
-                ClientAddress.of(client.channel()), method, uri, host,
+                frontend.clientAddress(), method, uri, host,
                 frontend.http2() ? "HTTP/2.0" : http10Client ? "HTTP/1.0" : "HTTP/1.1", userAgent, referer,
                 pool == null ? null : pool.name(), endpoint == null ? null : endpoint.name(),
                 termination == Termination.CLIENT_ABORT || termination == Termination.SERVER_ABORT ? 0 : statusSent,

@@ -13,6 +13,7 @@ import io.halb.proxy.Pool;
 import io.halb.proxy.RelayHandler;
 import io.halb.proxy.RequestRecord;
 import io.halb.proxy.upstream.Upstreams;
+import io.halb.tls.TlsSession;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -65,24 +66,31 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean http2;
     /** The HTTP/1.x codec of the connection; {@code null} on an HTTP/2 stream. */
     private ClientConnectionCodec codec;
+    /**
+     * What the connection's attributes say, read on its first request (they are set before it:
+     * PROXY header, TLS handshake, admission) instead of searched on every request.
+     */
+    private boolean attributesRead;
+    private InetSocketAddress clientAddress;
+    private TlsSession tlsSession;
+    private Admission admission;
     private HttpExchange exchange;
-    /** X-Forwarded-* and Forwarded values kept across this connection's requests (event loop only). */
-    final HeaderRewriter.Forwarding forwarding = new HeaderRewriter.Forwarding();
+    /** X-Forwarded-* and Forwarded values kept across requests: the event loop's, set when added. */
+    HeaderRewriter.Forwarding forwarding;
     private boolean readRequested;
     private boolean closing;
     private boolean firstRequest = true;
     /**
-     * The idle/header timer is lazy: arming sets {@link #idleDeadlineNanos}, disarming clears it, and
-     * the scheduled task ({@link #idleTimer}, due at {@link #idleTimerDueNanos}) stays in the event
-     * loop's queue across requests; when it fires early it re-schedules itself for what is left. That
-     * spares a keep-alive connection a schedule and a cancel per request (issue 9's profile). While
-     * an exchange runs, the same timer is its server timer ({@link #wakeExchangeIn}).
+     * The idle/header timer: arming sets {@link #idleDeadlineNanos} and hands it to the event loop's
+     * {@link IdleSweeper}, which expires it; disarming clears it. No task per connection (issue 9's
+     * idle memory) and no schedule or cancel per request. While an exchange runs, the same deadline
+     * is its server timer ({@link #wakeExchangeIn}).
      */
-    private ScheduledFuture<?> idleTimer;
-    private long idleTimerDueNanos;
+    private IdleSweeper sweeper;
+    /** This handler's place in {@link #sweeper}'s table, -1: none (the sweeper's to set). */
+    int sweepSlot = -1;
     /** When the armed idle/header limit (or the exchange's wake-up) runs out ({@link System#nanoTime}); 0: not armed. */
-    private long idleDeadlineNanos;
-    private final Runnable onIdleTimer = this::onIdleTimeout;
+    long idleDeadlineNanos;
     /** Whether the idle timer bounds a request head that has begun (header_read), not an idle wait. */
     private boolean headTimer;
     /** A request held by a tarpit before its 429. */
@@ -102,6 +110,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.http2 = ctx.channel() instanceof Http2StreamChannel;
         this.codec = http2 ? null : (ClientConnectionCodec) ctx.pipeline().get(HttpFrontendInitializer.CODEC);
+        this.forwarding = HeaderRewriter.Forwarding.ofThisThread();
+        this.sweeper = IdleSweeper.of(ctx.executor());
     }
 
     @Override
@@ -186,7 +196,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ListenerSnapshot listener = snapshot.get();
-        Admission admission = Admission.of(ctx.channel());
+        Admission admission = admission();
         Refusal refusal = admission == null ? null : admission.request();
         if (refusal != null && !refusal.diverts()) {
             refuse(request, refusal, admission);
@@ -214,7 +224,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         tracker.requestStarted();
         codec.responding(raw.method());
         ListenerSnapshot listener = snapshot.get();
-        Admission admission = Admission.of(ctx.channel());
+        Admission admission = admission();
         Refusal refusal = admission == null ? null : admission.request();
         if (refusal != null && !refusal.diverts()) {
             HttpRequest decoded = raw.toDecoded();
@@ -243,7 +253,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             snapshot.get().observer().requestDone(new RequestRecord(snapshot.get().config().name(),
-                    ClientAddress.of(ctx.channel()), request.method().name(), request.uri(),
+                    clientAddress(), request.method().name(), request.uri(),
                     request.headers().get(HttpHeaderNames.HOST), protocol(request),
                     request.headers().get(HttpHeaderNames.USER_AGENT), null, null, null, 429, 0, 0, startMillis, -1,
                     System.nanoTime() - startNanos, 0, RequestRecord.Termination.LIMITED));
@@ -308,7 +318,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (bodyMeter.windowTooSlow(System.nanoTime())) {
             stopBodyMeter();
-            Admission admission = Admission.of(ctx.channel());
+            Admission admission = admission();
             admission.limiter().count(Refusal.Reason.BODY_RATE);
             exchange.respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, RequestRecord.Termination.CLIENT_TIMEOUT,
                     "request body slower than min_body_rate " + admission.config().minBodyRate() + "/s");
@@ -370,8 +380,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * While an exchange runs, the connection's timer is its server timer: {@code exchange}'s
-     * {@link HttpExchange#onServerTimer} is called once {@code nanos} have passed, unless it asks
-     * again or cancels first.
+     * {@link HttpExchange#onServerTimer} is called once {@code nanos} have passed (within the
+     * sweeper's precision), unless it asks again or cancels first.
      */
     void wakeExchangeIn(HttpExchange exchange, long nanos) {
         if (exchange == this.exchange) {
@@ -390,19 +400,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void armTimer(long nanos) {
         long deadline = System.nanoTime() + nanos;
         idleDeadlineNanos = deadline == 0 ? 1 : deadline;
-        if (idleTimer != null && idleTimerDueNanos - deadline > 0) {
-            // The task in the queue would fire after this (shorter) limit: replace it.
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
-        if (idleTimer == null) {
-            scheduleIdleTimer(nanos);
-        }
-    }
-
-    private void scheduleIdleTimer(long nanos) {
-        idleTimerDueNanos = System.nanoTime() + nanos;
-        idleTimer = ctx.executor().schedule(onIdleTimer, nanos, TimeUnit.NANOSECONDS);
+        sweeper.armed(this, idleDeadlineNanos);
     }
 
     /** Whether bytes of the next request head have arrived (the scanner has left the pipeline after an upgrade). */
@@ -411,16 +409,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         return scan != null && scan.inMessage();
     }
 
-    private void onIdleTimeout() {
-        idleTimer = null;
-        if (idleDeadlineNanos == 0) {
-            return; // disarmed since: the next arming schedules anew
-        }
-        long left = idleDeadlineNanos - System.nanoTime();
-        if (left > 0) {
-            scheduleIdleTimer(left); // re-armed since it was scheduled: wait for the rest
-            return;
-        }
+    /** The armed limit ran out (the sweeper has disarmed it): an idle connection closes, an exchange hears of its server timeout. */
+    void idleExpired() {
         idleDeadlineNanos = 0;
         if (exchange == null) {
             ctx.close();
@@ -429,17 +419,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Disarms the idle/header limit; the queued task, if any, stays and finds nothing to do. */
+    /** Disarms the idle/header limit; the sweeper drops it from its table when it next looks. */
     private void cancelIdleTimer() {
         idleDeadlineNanos = 0;
     }
 
-    /** Disarms the limit and takes its task off the event loop's queue (the connection is gone). */
+    /** Disarms the limit and takes the connection out of the sweeper's table (the connection is gone). */
     private void dropIdleTimer() {
         idleDeadlineNanos = 0;
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
+        if (sweeper != null) {
+            sweeper.remove(this);
         }
     }
 
@@ -460,6 +449,33 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      */
     ClientConnectionCodec codec() {
         return codec;
+    }
+
+    private void readAttributes() {
+        if (!attributesRead) {
+            attributesRead = true;
+            clientAddress = ClientAddress.of(ctx.channel());
+            tlsSession = TlsSession.of(ctx.channel());
+            admission = Admission.of(ctx.channel());
+        }
+    }
+
+    /** The client, as the PROXY header named it or else the peer (see {@link ClientAddress}). */
+    InetSocketAddress clientAddress() {
+        readAttributes();
+        return clientAddress;
+    }
+
+    /** The connection's TLS session, or {@code null} in plain text (see {@link TlsSession}). */
+    TlsSession tlsSession() {
+        readAttributes();
+        return tlsSession;
+    }
+
+    /** The connection's admission by the listener's limits, or {@code null} without limits. */
+    Admission admission() {
+        readAttributes();
+        return admission;
     }
 
     /** Whether this serves an HTTP/2 stream. */

@@ -186,12 +186,16 @@ final class RawRequestHead extends DefaultByteBufHolder {
                 }
                 lineStart = lf + 1;
             }
-            String clientIp = forwarding.clientIp();
-            line(out, "X-Forwarded-For", previousFor == null || previousFor.isBlank() ? clientIp : previousFor + ", " + clientIp);
-            line(out, "X-Forwarded-Proto", proto);
-            line(out, "X-Forwarded-Host", host);
-            String fwd = forwarding.forwarded(host);
-            line(out, "Forwarded", previousForwarded == null || previousForwarded.isBlank() ? fwd : previousForwarded + ", " + fwd);
+            if (previousFor == null && previousForwarded == null) {
+                out.writeBytes(forwarding.lines(host)); // the client's own, kept for its next request
+            } else {
+                String clientIp = forwarding.clientIp();
+                line(out, "X-Forwarded-For", previousFor == null || previousFor.isBlank() ? clientIp : previousFor + ", " + clientIp);
+                line(out, "X-Forwarded-Proto", proto);
+                line(out, "X-Forwarded-Host", host);
+                String fwd = forwarding.forwarded(host);
+                line(out, "Forwarded", previousForwarded == null || previousForwarded.isBlank() ? fwd : previousForwarded + ", " + fwd);
+            }
             if (cert != null && certSubject != null) {
                 line(out, certHeader, certSubject);
             }

@@ -14,8 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The header rewrite on its own: what a connection's {@link HeaderRewriter.Forwarding} keeps between
- * requests must never leak one request's values into another's. (End to end: ForwardedHeadersIntegrationTest.)
+ * The header rewrite on its own: what an event loop's {@link HeaderRewriter.Forwarding} keeps between
+ * requests must never leak one request's (or client's) values into another's. (End to end: ForwardedHeadersIntegrationTest.)
  */
 class HeaderRewriterTest {
 
@@ -59,6 +59,23 @@ class HeaderRewriterTest {
         HeaderRewriter.toServer(v6, f, InetAddress.getByName("2001:db8::1"), "http", false);
         assertEquals("2001:db8:0:0:0:0:0:1", v6.get("x-forwarded-for"));
         assertEquals("for=\"[2001:db8:0:0:0:0:0:1]\";proto=http;host=a.example", v6.get("forwarded"));
+    }
+
+    @Test
+    void clientsSharingTheEventLoopsTableNeverGetEachOthersValues() throws Exception {
+        HeaderRewriter.Forwarding f = new HeaderRewriter.Forwarding();
+        // Many clients interleaved, so some share a slot of the table; each must get its own values.
+        for (int round = 0; round < 3; round++) {
+            for (int i = 1; i <= 200; i++) {
+                InetAddress client = InetAddress.getByName("198.51.100." + i);
+                String host = "h" + (i % 3) + ".example";
+                HttpHeaders h = headers("Host", host);
+                HeaderRewriter.toServer(h, f, client, i % 2 == 0 ? "https" : "http", false);
+                assertEquals("198.51.100." + i, h.get("x-forwarded-for"));
+                assertEquals("for=198.51.100." + i + ";proto=" + (i % 2 == 0 ? "https" : "http") + ";host=" + host,
+                        h.get("forwarded"));
+            }
+        }
     }
 
     @Test

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The request-header rewrite every proxied HTTP/1.1 request pays ({@link HeaderRewriter#toServer}),
- * per request of a keep-alive connection: {@code perConnection} reuses the connection's
+ * per request of a keep-alive connection: {@code perConnection} reuses the event loop's
  * {@link HeaderRewriter.Forwarding} as halb does, {@code fresh} derives everything anew (as every
  * request did before issue 9). Both include building the request's headers, which
  * {@code headersOnly} measures alone; run with {@code -prof gc} for bytes per request.
