@@ -1,6 +1,7 @@
 package io.halb.guard;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -26,7 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
  *
  * <p>Thread-safety: one instance per server connection, confined to its event loop.
  */
-public final class ResponseHeadScanHandler extends ChannelInboundHandlerAdapter {
+public final class ResponseHeadScanHandler extends ChannelInboundHandlerAdapter implements ByteProcessor {
 
     private static final int IDLE = 0, STATUS = 1, LINE_START = 2, NAME = 3, VALUE = 4, END_LF = 5, FAILED = 6;
 
@@ -34,6 +35,8 @@ public final class ResponseHeadScanHandler extends ChannelInboundHandlerAdapter 
     private int spaces;
     private int statusDigits;
     private int status;
+    /** What {@link #process} refused in the pass under way, or null. */
+    private String violation;
 
     /** A request is about to go out: the next bytes from the server are a response head. */
     public void expectResponse() {
@@ -73,56 +76,63 @@ public final class ResponseHeadScanHandler extends ChannelInboundHandlerAdapter 
 
     /** Scans the head bytes of {@code buf}; the reason of a violation, or null. */
     private String scan(ByteBuf buf) {
-        int end = buf.writerIndex();
-        for (int i = buf.readerIndex(); i < end && state != IDLE; i++) {
-            byte b = buf.getByte(i);
-            switch (state) {
-                case STATUS -> {
-                    if (b == '\n') {
-                        state = LINE_START;
-                    } else if (b == ' ') {
-                        spaces++;
-                    } else if (spaces == 1 && statusDigits < 3 && b >= '0' && b <= '9') {
-                        status = status * 10 + (b - '0');
-                        statusDigits++;
-                    }
+        // One pass over the buffer's memory (forEachByte checks the buffer once, not per byte).
+        violation = null;
+        buf.forEachByte(buf.readerIndex(), buf.readableBytes(), this);
+        return violation;
+    }
+
+    /** One byte of a head; false stops the pass (the head ended, or it is refused). */
+    @Override
+    public boolean process(byte b) {
+        switch (state) {
+            case STATUS -> {
+                if (b == '\n') {
+                    state = LINE_START;
+                } else if (b == ' ') {
+                    spaces++;
+                } else if (spaces == 1 && statusDigits < 3 && b >= '0' && b <= '9') {
+                    status = status * 10 + (b - '0');
+                    statusDigits++;
                 }
-                case LINE_START -> {
-                    if (b == ' ' || b == '\t') {
-                        return "obsolete line folding in the response head";
-                    } else if (b == '\r') {
-                        state = END_LF;
-                    } else if (b == '\n') {
-                        endOfHead();
-                    } else {
-                        state = b == ':' ? VALUE : NAME;
-                    }
-                }
-                case NAME -> {
-                    if (b == ':') {
-                        state = VALUE;
-                    } else if (b == ' ' || b == '\t') {
-                        return "whitespace between a header name and the colon in the response head";
-                    } else if (b == '\n') {
-                        state = LINE_START; // a line without a colon: the decoder judges it
-                    }
-                }
-                case VALUE -> {
-                    if (b == '\n') {
-                        state = LINE_START;
-                    }
-                }
-                case END_LF -> {
-                    if (b == '\n') {
-                        endOfHead();
-                    } else {
-                        state = NAME; // a bare CR: the decoder judges it
-                    }
-                }
-                default -> throw new IllegalStateException("state " + state);
             }
+            case LINE_START -> {
+                if (b == ' ' || b == '\t') {
+                    violation = "obsolete line folding in the response head";
+                    return false;
+                } else if (b == '\r') {
+                    state = END_LF;
+                } else if (b == '\n') {
+                    endOfHead();
+                } else {
+                    state = b == ':' ? VALUE : NAME;
+                }
+            }
+            case NAME -> {
+                if (b == ':') {
+                    state = VALUE;
+                } else if (b == ' ' || b == '\t') {
+                    violation = "whitespace between a header name and the colon in the response head";
+                    return false;
+                } else if (b == '\n') {
+                    state = LINE_START; // a line without a colon: the decoder judges it
+                }
+            }
+            case VALUE -> {
+                if (b == '\n') {
+                    state = LINE_START;
+                }
+            }
+            case END_LF -> {
+                if (b == '\n') {
+                    endOfHead();
+                } else {
+                    state = NAME; // a bare CR: the decoder judges it
+                }
+            }
+            default -> throw new IllegalStateException("state " + state);
         }
-        return null;
+        return state != IDLE;
     }
 
     private void endOfHead() {

@@ -169,7 +169,8 @@ final class RawRequestHead extends DefaultByteBufHolder {
         ByteBuf out = alloc.buffer(in.readableBytes() + 160);
         try {
             int lineStart = in.forEachByte(start, end - start, ByteProcessor.FIND_LF) + 1;
-            out.writeBytes(in, start, lineStart - start);
+            // Kept lines are copied in runs: most heads are one run (request line to last field).
+            int runStart = start;
             while (lineStart < end) {
                 int lf = in.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_LF);
                 if (lf - 1 == lineStart) {
@@ -177,15 +178,18 @@ final class RawRequestHead extends DefaultByteBufHolder {
                 }
                 int colon = in.forEachByte(lineStart, lf - lineStart, b -> b != ':');
                 int kind = kind(in, lineStart, colon, cert);
-                if (kind == KEEP) {
-                    out.writeBytes(in, lineStart, lf + 1 - lineStart);
-                } else if (kind == X_FORWARDED_FOR && previousFor == null) {
-                    previousFor = value(in, colon, lf);
-                } else if (kind == FORWARDED && previousForwarded == null) {
-                    previousForwarded = value(in, colon, lf);
+                if (kind != KEEP) {
+                    copy(in, runStart, lineStart, out);
+                    runStart = lf + 1;
+                    if (kind == X_FORWARDED_FOR && previousFor == null) {
+                        previousFor = value(in, colon, lf);
+                    } else if (kind == FORWARDED && previousForwarded == null) {
+                        previousForwarded = value(in, colon, lf);
+                    }
                 }
                 lineStart = lf + 1;
             }
+            copy(in, runStart, lineStart, out);
             if (previousFor == null && previousForwarded == null) {
                 out.writeBytes(forwarding.lines(host)); // the client's own, kept for its next request
             } else {
@@ -204,6 +208,13 @@ final class RawRequestHead extends DefaultByteBufHolder {
         } catch (RuntimeException e) {
             out.release();
             throw e;
+        }
+    }
+
+    /** Copies {@code in}'s bytes from {@code from} to {@code to} onto {@code out} (memory to memory, no NIO view). */
+    static void copy(ByteBuf in, int from, int to, ByteBuf out) {
+        if (to > from) {
+            in.getBytes(from, out, to - from);
         }
     }
 

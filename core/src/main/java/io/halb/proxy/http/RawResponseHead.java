@@ -3,7 +3,6 @@ package io.halb.proxy.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.DefaultByteBufHolder;
-import io.netty.util.ByteProcessor;
 
 import java.nio.charset.StandardCharsets;
 
@@ -96,10 +95,10 @@ final class RawResponseHead extends DefaultByteBufHolder {
             int from = 0;
             int endOfFields = headLength - 2; // the empty line's CRLF
             for (int i = 0; i < dropCount; i++) {
-                out.writeBytes(in, start + from, drops[2 * i] - from);
+                RawRequestHead.copy(in, start + from, start + drops[2 * i], out);
                 from = drops[2 * i + 1];
             }
-            out.writeBytes(in, start + from, endOfFields - from);
+            RawRequestHead.copy(in, start + from, start + endOfFields, out);
             if (setCookie != null) {
                 out.writeBytes(SET_COOKIE).writeCharSequence(setCookie, StandardCharsets.ISO_8859_1);
                 out.writeBytes(CRLF);
@@ -107,7 +106,7 @@ final class RawResponseHead extends DefaultByteBufHolder {
             if (close) {
                 out.writeBytes(CONNECTION_CLOSE);
             }
-            out.writeBytes(in, start + endOfFields, in.readableBytes() - endOfFields);
+            RawRequestHead.copy(in, start + endOfFields, start + in.readableBytes(), out);
         } catch (RuntimeException e) {
             out.release();
             throw e;
@@ -128,8 +127,27 @@ final class RawResponseHead extends DefaultByteBufHolder {
      *         holding a retained slice of {@code in}, whose reader index has moved past what it holds
      */
     static Object parse(ByteBuf in, boolean head, int maxHead) {
-        int start = in.readerIndex();
-        int end = in.writerIndex();
+        // The head is read from a copy in the event loop's scratch array: one bulk copy instead of a
+        // checked buffer access per byte. Most heads fit the first, short copy.
+        int readable = in.readableBytes();
+        int limit = Math.min(readable, maxHead + 1);
+        byte[] b = Scratch.array();
+        int copied = Math.min(limit, FIRST_COPY);
+        in.getBytes(in.readerIndex(), b, 0, copied);
+        Object parsed = parse(in, b, copied, readable, head, maxHead);
+        if (parsed == INCOMPLETE && copied < limit) {
+            in.getBytes(in.readerIndex() + copied, b, copied, limit - copied);
+            parsed = parse(in, b, limit, readable, head, maxHead);
+        }
+        return parsed;
+    }
+
+    /** How many bytes the first copy takes: a whole head, usually. */
+    private static final int FIRST_COPY = 1024;
+
+    /** {@link #parse} over the first {@code end} bytes of {@code in}, copied into {@code b}. */
+    private static Object parse(ByteBuf buf, byte[] in, int end, int readable, boolean head, int maxHead) {
+        int start = 0;
         int lineStart = start;
         int status = -1;
         long contentLength = -1;
@@ -137,11 +155,11 @@ final class RawResponseHead extends DefaultByteBufHolder {
         int[] drops = null;
         int dropCount = 0;
         while (true) {
-            int lf = lineStart < end ? in.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_LF) : -1;
+            int lf = indexOfLf(in, lineStart, end);
             if (lf < 0) {
                 return end - start > maxHead ? DECODE : INCOMPLETE;
             }
-            if (lf - start > maxHead || lf == lineStart || in.getByte(lf - 1) != '\r') {
+            if (lf - start > maxHead || lf == lineStart || in[lf - 1] != '\r') {
                 return DECODE; // too long, or a bare LF: the decoder's rules apply
             }
             int lineEnd = lf - 1; // the CR
@@ -162,10 +180,10 @@ final class RawResponseHead extends DefaultByteBufHolder {
                     return DECODE; // chunked or close-delimited: the decoder frames it
                 }
                 // A small body that is all here leaves with the head, as one buffer.
-                boolean complete = bodyLength <= MAX_JOINED_BODY && end - start - headLength >= bodyLength;
+                boolean complete = bodyLength <= MAX_JOINED_BODY && readable - headLength >= bodyLength;
                 int length = complete ? headLength + (int) bodyLength : headLength;
-                ByteBuf bytes = in.retainedSlice(start, length);
-                in.skipBytes(length);
+                ByteBuf bytes = buf.retainedSlice(buf.readerIndex(), length);
+                buf.skipBytes(length);
                 return new RawResponseHead(bytes, status, headLength, bodyLength, serverClose, complete, drops, dropCount);
             } else {
                 int colon = nameEnd(in, lineStart, lineEnd);
@@ -235,15 +253,15 @@ final class RawResponseHead extends DefaultByteBufHolder {
     }
 
     /** {@code HTTP/1.1 NNN reason}: the status if final (200-599), else -1. */
-    private static int statusOf(ByteBuf in, int from, int to) {
-        if (to - from < 12 || in.getByte(from) != 'H' || in.getByte(from + 1) != 'T' || in.getByte(from + 2) != 'T'
-                || in.getByte(from + 3) != 'P' || in.getByte(from + 4) != '/' || in.getByte(from + 5) != '1'
-                || in.getByte(from + 6) != '.' || in.getByte(from + 7) != '1' || in.getByte(from + 8) != ' ') {
+    private static int statusOf(byte[] in, int from, int to) {
+        if (to - from < 12 || in[from] != 'H' || in[from + 1] != 'T' || in[from + 2] != 'T'
+                || in[from + 3] != 'P' || in[from + 4] != '/' || in[from + 5] != '1'
+                || in[from + 6] != '.' || in[from + 7] != '1' || in[from + 8] != ' ') {
             return -1;
         }
         int status = 0;
         for (int i = from + 9; i < from + 12; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if (b < '0' || b > '9') {
                 return -1;
             }
@@ -252,11 +270,11 @@ final class RawResponseHead extends DefaultByteBufHolder {
         if (status < 200 || status > 599) {
             return -1;
         }
-        if (to > from + 12 && in.getByte(from + 12) != ' ') {
+        if (to > from + 12 && in[from + 12] != ' ') {
             return -1;
         }
         for (int i = from + 13; i < to; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if ((b < ' ' && b != '\t') || b == 0x7f) {
                 return -1;
             }
@@ -265,9 +283,9 @@ final class RawResponseHead extends DefaultByteBufHolder {
     }
 
     /** The colon's index if the line starts with a non-empty token and a colon; else -1. */
-    private static int nameEnd(ByteBuf in, int from, int to) {
+    private static int nameEnd(byte[] in, int from, int to) {
         for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if (b == ':') {
                 return i == from ? -1 : i;
             }
@@ -285,9 +303,9 @@ final class RawResponseHead extends DefaultByteBufHolder {
     }
 
     /** Field value bytes: visible, space, tab or obs-text; no other control byte (RFC 9110 §5.5). */
-    private static boolean validValue(ByteBuf in, int from, int to) {
+    private static boolean validValue(byte[] in, int from, int to) {
         for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
                 return false;
             }
@@ -295,18 +313,27 @@ final class RawResponseHead extends DefaultByteBufHolder {
         return true;
     }
 
-    private static int skipSpaces(ByteBuf in, int from, int to) {
-        while (from < to && (in.getByte(from) == ' ' || in.getByte(from) == '\t')) {
+    private static int skipSpaces(byte[] in, int from, int to) {
+        while (from < to && (in[from] == ' ' || in[from] == '\t')) {
             from++;
         }
         return from;
     }
 
-    private static int trimSpaces(ByteBuf in, int from, int to) {
-        while (to > from && (in.getByte(to - 1) == ' ' || in.getByte(to - 1) == '\t')) {
+    private static int trimSpaces(byte[] in, int from, int to) {
+        while (to > from && (in[to - 1] == ' ' || in[to - 1] == '\t')) {
             to--;
         }
         return to;
+    }
+
+    private static int indexOfLf(byte[] in, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (in[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int[] addDrop(int[] drops, int index, int from, int to) {
@@ -321,13 +348,13 @@ final class RawResponseHead extends DefaultByteBufHolder {
     }
 
     /** A decimal of 1 to 18 digits, or -1. */
-    private static long digits(ByteBuf in, int from, int to) {
+    private static long digits(byte[] in, int from, int to) {
         if (to <= from || to - from > 18) {
             return -1;
         }
         long v = 0;
         for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if (b < '0' || b > '9') {
                 return -1;
             }
@@ -336,7 +363,7 @@ final class RawResponseHead extends DefaultByteBufHolder {
         return v;
     }
 
-    private static int known(ByteBuf in, int from, int to) {
+    private static int known(byte[] in, int from, int to) {
         int length = to - from;
         for (int k = 0; k < NAMES.length; k++) {
             if (NAMES[k].length == length && equalsIgnoreCase(in, from, to, NAMES[k])) {
@@ -347,12 +374,12 @@ final class RawResponseHead extends DefaultByteBufHolder {
     }
 
     /** Whether the bytes equal {@code lower} (lower-case ASCII) ignoring ASCII case. */
-    private static boolean equalsIgnoreCase(ByteBuf in, int from, int to, byte[] lower) {
+    private static boolean equalsIgnoreCase(byte[] in, int from, int to, byte[] lower) {
         if (to - from != lower.length) {
             return false;
         }
         for (int i = 0; i < lower.length; i++) {
-            byte b = in.getByte(from + i);
+            byte b = in[from + i];
             if (b >= 'A' && b <= 'Z') {
                 b += 'a' - 'A';
             }
