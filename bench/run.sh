@@ -20,7 +20,7 @@ WRK_THREADS=${WRK_THREADS:-1}
 WRK_CPU=${WRK_CPU:-0}
 PROXY_CPU=${PROXY_CPU:-1}
 WARMUP=${WARMUP:-2}                     # seconds of uncounted load for every target, per start
-HALB_WARMUP=${HALB_WARMUP:-30}          # extra uncounted seconds for halb (JIT; steady after ~30 s of load)
+HALB_WARMUP=${HALB_WARMUP:-90}          # extra uncounted seconds for halb (JIT; CPU per request still falls for ~80 s of load)
 HALB_START_TIMEOUT=${HALB_START_TIMEOUT:-300}   # the launcher may build the jar first
 HALB_JAR=${HALB_JAR:-}                  # run this jar with java instead of ./halb
 HALB_JAVA_OPTS=${HALB_JAVA_OPTS:-}      # JVM options, for ./halb and for --halb-jar
@@ -51,7 +51,7 @@ usage: bench/run.sh [options]
   --wrk-cpu N           CPU for wrk (default 0)                   [WRK_CPU]
   --proxy-cpu N         CPU for the proxy and backend (default 1) [PROXY_CPU]
   --warmup S            uncounted seconds per target (default 2)  [WARMUP]
-  --halb-warmup S       extra uncounted seconds for halb (30)     [HALB_WARMUP]
+  --halb-warmup S       extra uncounted seconds for halb (90)     [HALB_WARMUP]
   --halb-jar FILE       run `java -jar FILE run -c CFG` instead of ./halb   [HALB_JAR]
   --out FILE            also write the Markdown report to FILE    [OUT]
   --keep                keep the temp dir with configs, logs and raw wrk output   [KEEP=1]

@@ -8,12 +8,20 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.ByteProcessor;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+
+import static io.halb.proxy.http.HeadBytes.ascii;
+import static io.halb.proxy.http.HeadBytes.colon;
+import static io.halb.proxy.http.HeadBytes.equalsIgnoreCase;
+import static io.halb.proxy.http.HeadBytes.indexOfLf;
+import static io.halb.proxy.http.HeadBytes.kindOf;
+import static io.halb.proxy.http.HeadBytes.skipSpaces;
+import static io.halb.proxy.http.HeadBytes.string;
+import static io.halb.proxy.http.HeadBytes.trimSpaces;
 
 /**
  * A client's request head kept as the bytes it arrived in, for forwarding to a server without
@@ -51,6 +59,24 @@ final class RawRequestHead extends DefaultByteBufHolder {
 
     private static final byte[] HTTP11 = ascii(" HTTP/1.1");
     private static final byte[] CRLF = {'\r', '\n'};
+    /** How many bytes the first copy of a head takes: a whole head, usually. */
+    private static final int FIRST_COPY = 1024;
+
+    // Header names the parser looks at: the framing and connection ones, and those it leaves to the decoder.
+    private static final int OTHER = 0, HOST = 1, CONTENT_LENGTH = 2, CONNECTION = 3, REFUSED = 4;
+    private static final byte[][] SCREENED = {ascii("host"), ascii("content-length"), ascii("connection"),
+            ascii("transfer-encoding"), ascii("upgrade"), ascii("expect"), ascii("te"), ascii("trailer")};
+    private static final int[] SCREENED_KINDS = {HOST, CONTENT_LENGTH, CONNECTION, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED};
+
+    // Lines toServer leaves out.
+    private static final int KEEP = 0, DROP = 1, X_FORWARDED_FOR = 2, FORWARDED = 3;
+    private static final byte[][] DROPPED = {ascii("connection"), ascii("keep-alive"), ascii("proxy-connection"),
+            ascii("te"), ascii("trailer"), ascii("proxy-authenticate"), ascii("upgrade"),
+            ascii("x-forwarded-for"), ascii("x-forwarded-proto"), ascii("x-forwarded-host"), ascii("forwarded")};
+    private static final int[] DROPPED_KINDS = {DROP, DROP, DROP, DROP, DROP, DROP, DROP, X_FORWARDED_FOR, DROP, DROP, FORWARDED};
+
+    private static final byte[] CLOSE = ascii("close");
+    private static final byte[] KEEP_ALIVE = ascii("keep-alive");
 
     private final HttpMethod method;
     private final String uri;
@@ -100,19 +126,17 @@ final class RawRequestHead extends DefaultByteBufHolder {
     /** Every value of a header (lower-case name) in a plain head held in {@code head}, in order. */
     static List<String> values(ByteBuf head, String lowerCaseName, boolean firstOnly) {
         byte[] name = ascii(lowerCaseName);
+        int end = head.readableBytes();
+        byte[] b = HeadBytes.load(head, head.readerIndex(), end);
         List<String> found = List.of();
-        int start = head.readerIndex();
-        int end = head.writerIndex();
-        int lineStart = head.forEachByte(start, end - start, ByteProcessor.FIND_LF) + 1; // past the request line
-        while (lineStart > 0 && lineStart < end) {
-            int lf = head.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_LF);
+        for (int lineStart = indexOfLf(b, 0, end) + 1, lf; lineStart > 0 && lineStart < end; lineStart = lf + 1) {
+            lf = indexOfLf(b, lineStart, end);
             if (lf < 0 || lf - 1 == lineStart) {
                 break;
             }
             int colon = lineStart + name.length;
-            if (colon < lf && head.getByte(colon) == ':' && equalsIgnoreCase(head, lineStart, colon, name)) {
-                int from = skipSpaces(head, colon + 1, lf - 1);
-                String value = head.toString(from, trimSpaces(head, from, lf - 1) - from, StandardCharsets.ISO_8859_1);
+            if (colon < lf && b[colon] == ':' && equalsIgnoreCase(b, lineStart, colon, name)) {
+                String value = value(b, colon, lf);
                 if (firstOnly) {
                     return List.of(value);
                 }
@@ -121,7 +145,6 @@ final class RawRequestHead extends DefaultByteBufHolder {
                 }
                 found.add(value);
             }
-            lineStart = lf + 1;
         }
         return found;
     }
@@ -133,19 +156,15 @@ final class RawRequestHead extends DefaultByteBufHolder {
     HttpRequest toDecoded() {
         DefaultHttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
         ByteBuf head = content();
-        int start = head.readerIndex();
-        int end = head.writerIndex();
-        int lineStart = head.forEachByte(start, end - start, ByteProcessor.FIND_LF) + 1;
-        while (lineStart > 0 && lineStart < end) {
-            int lf = head.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_LF);
+        int end = head.readableBytes();
+        byte[] b = HeadBytes.load(head, head.readerIndex(), end);
+        for (int lineStart = indexOfLf(b, 0, end) + 1, lf; lineStart > 0 && lineStart < end; lineStart = lf + 1) {
+            lf = indexOfLf(b, lineStart, end);
             if (lf < 0 || lf - 1 == lineStart) {
                 break;
             }
-            int colon = head.forEachByte(lineStart, lf - lineStart, b -> b != ':');
-            int from = skipSpaces(head, colon + 1, lf - 1);
-            request.headers().add(head.toString(lineStart, colon - lineStart, StandardCharsets.ISO_8859_1),
-                    head.toString(from, trimSpaces(head, from, lf - 1) - from, StandardCharsets.ISO_8859_1));
-            lineStart = lf + 1;
+            int colon = colon(b, lineStart, lf);
+            request.headers().add(string(b, lineStart, colon), value(b, colon, lf));
         }
         return request;
     }
@@ -161,35 +180,38 @@ final class RawRequestHead extends DefaultByteBufHolder {
                      String certHeader, String certSubject) {
         forwarding.prepare(client, proto);
         ByteBuf in = content();
-        int start = in.readerIndex();
-        int end = in.writerIndex();
+        int end = in.readableBytes();
+        byte[] b = HeadBytes.load(in, in.readerIndex(), end);
         byte[] cert = certHeader == null ? null : ascii(certHeader);
         String previousFor = null;
         String previousForwarded = null;
-        ByteBuf out = alloc.buffer(in.readableBytes() + 160);
+        ByteBuf out = alloc.buffer(end + 160);
         try {
-            int lineStart = in.forEachByte(start, end - start, ByteProcessor.FIND_LF) + 1;
+            int lineStart = indexOfLf(b, 0, end) + 1;
             // Kept lines are copied in runs: most heads are one run (request line to last field).
-            int runStart = start;
+            int runStart = 0;
             while (lineStart < end) {
-                int lf = in.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_LF);
+                int lf = indexOfLf(b, lineStart, end);
                 if (lf - 1 == lineStart) {
                     break; // the empty line
                 }
-                int colon = in.forEachByte(lineStart, lf - lineStart, b -> b != ':');
-                int kind = kind(in, lineStart, colon, cert);
+                int colon = colon(b, lineStart, lf);
+                int kind = kindOf(b, lineStart, colon, DROPPED, DROPPED_KINDS, KEEP);
+                if (kind == KEEP && cert != null && equalsIgnoreCase(b, lineStart, colon, cert)) {
+                    kind = DROP;
+                }
                 if (kind != KEEP) {
-                    copy(in, runStart, lineStart, out);
+                    out.writeBytes(b, runStart, lineStart - runStart);
                     runStart = lf + 1;
                     if (kind == X_FORWARDED_FOR && previousFor == null) {
-                        previousFor = value(in, colon, lf);
+                        previousFor = value(b, colon, lf);
                     } else if (kind == FORWARDED && previousForwarded == null) {
-                        previousForwarded = value(in, colon, lf);
+                        previousForwarded = value(b, colon, lf);
                     }
                 }
                 lineStart = lf + 1;
             }
-            copy(in, runStart, lineStart, out);
+            out.writeBytes(b, runStart, lineStart - runStart);
             if (previousFor == null && previousForwarded == null) {
                 out.writeBytes(forwarding.lines(host)); // the client's own, kept for its next request
             } else {
@@ -211,13 +233,6 @@ final class RawRequestHead extends DefaultByteBufHolder {
         }
     }
 
-    /** Copies {@code in}'s bytes from {@code from} to {@code to} onto {@code out} (memory to memory, no NIO view). */
-    static void copy(ByteBuf in, int from, int to, ByteBuf out) {
-        if (to > from) {
-            in.getBytes(from, out, to - from);
-        }
-    }
-
     private static void line(ByteBuf out, String name, String value) {
         out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
         out.writeByte(':').writeByte(' ');
@@ -225,9 +240,10 @@ final class RawRequestHead extends DefaultByteBufHolder {
         out.writeBytes(CRLF);
     }
 
-    private static String value(ByteBuf in, int colon, int lf) {
-        int from = skipSpaces(in, colon + 1, lf - 1);
-        return in.toString(from, trimSpaces(in, from, lf - 1) - from, StandardCharsets.ISO_8859_1);
+    /** The value of the field whose colon and LF are given, without surrounding white space. */
+    private static String value(byte[] b, int colon, int lf) {
+        int from = skipSpaces(b, colon + 1, lf - 1);
+        return string(b, from, trimSpaces(b, from, lf - 1));
     }
 
     /**
@@ -241,14 +257,25 @@ final class RawRequestHead extends DefaultByteBufHolder {
      *         holding a retained slice of {@code in}, whose reader index has moved past it
      */
     static Object parse(ByteBuf in, int maxLine, int maxFields) {
-        int start = in.readerIndex();
-        int end = in.writerIndex();
-        int lf = start < end ? in.forEachByte(start, Math.min(end - start, maxLine), ByteProcessor.FIND_LF) : -1;
+        int limit = Math.min(in.readableBytes(), maxLine + maxFields + 2);
+        int copied = Math.min(limit, FIRST_COPY);
+        byte[] b = HeadBytes.load(in, in.readerIndex(), copied);
+        Object parsed = parse(in, b, copied, maxLine, maxFields);
+        if (parsed == INCOMPLETE && copied < limit) {
+            in.getBytes(in.readerIndex() + copied, b, copied, limit - copied);
+            parsed = parse(in, b, limit, maxLine, maxFields);
+        }
+        return parsed;
+    }
+
+    /** {@link #parse} over the first {@code end} bytes of {@code in}, copied into {@code b}. */
+    private static Object parse(ByteBuf in, byte[] b, int end, int maxLine, int maxFields) {
+        int lf = indexOfLf(b, 0, Math.min(end, maxLine));
         if (lf < 0) {
-            return end - start >= maxLine ? DECODE : INCOMPLETE;
+            return end >= maxLine ? DECODE : INCOMPLETE;
         }
         // The request line: METHOD SP origin-form SP HTTP/1.1 CRLF
-        if (lf == start || in.getByte(lf - 1) != '\r') {
+        if (lf == 0 || b[lf - 1] != '\r') {
             return DECODE;
         }
         int lineEnd = lf - 1;
@@ -256,19 +283,18 @@ final class RawRequestHead extends DefaultByteBufHolder {
         int target = -1;
         for (int m = 0; m < METHODS.length && method == null; m++) {
             byte[] bytes = METHOD_BYTES[m];
-            if (lineEnd - start > bytes.length && equalsExactly(in, start, bytes)) {
+            if (lineEnd > bytes.length && HeadBytes.startsWith(b, 0, bytes)) {
                 method = METHODS[m];
-                target = start + bytes.length;
+                target = bytes.length;
             }
         }
-        if (method == null || lineEnd - target < HTTP11.length + 1 || in.getByte(target) != '/'
-                || !equalsExactly(in, lineEnd - HTTP11.length, HTTP11)) {
+        if (method == null || lineEnd - target < HTTP11.length + 1 || b[target] != '/'
+                || !HeadBytes.startsWith(b, lineEnd - HTTP11.length, HTTP11)) {
             return DECODE;
         }
         int targetEnd = lineEnd - HTTP11.length;
         for (int i = target; i < targetEnd; i++) {
-            byte b = in.getByte(i);
-            if (b <= ' ' || b >= 0x7f) {
+            if (b[i] <= ' ' || b[i] >= 0x7f) {
                 return DECODE;
             }
         }
@@ -279,11 +305,11 @@ final class RawRequestHead extends DefaultByteBufHolder {
         int lineStart = lf + 1;
         int fieldsStart = lineStart;
         while (true) {
-            lf = lineStart < end ? in.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_LF) : -1;
+            lf = indexOfLf(b, lineStart, end);
             if (lf < 0) {
                 return end - fieldsStart > maxFields ? DECODE : INCOMPLETE;
             }
-            if (lf - fieldsStart > maxFields || lf == lineStart || in.getByte(lf - 1) != '\r') {
+            if (lf - fieldsStart > maxFields || lf == lineStart || b[lf - 1] != '\r') {
                 return DECODE;
             }
             lineEnd = lf - 1;
@@ -293,16 +319,16 @@ final class RawRequestHead extends DefaultByteBufHolder {
             if (++fields > StrictRequests.MAX_HEADERS) {
                 return DECODE;
             }
-            int colon = nameEnd(in, lineStart, lineEnd);
+            int colon = HeadBytes.nameEnd(b, lineStart, lineEnd);
             if (colon < 0) {
                 return DECODE;
             }
-            int valueStart = skipSpaces(in, colon + 1, lineEnd);
-            int valueEnd = trimSpaces(in, valueStart, lineEnd);
-            if (!validValue(in, valueStart, valueEnd)) {
+            int valueStart = skipSpaces(b, colon + 1, lineEnd);
+            int valueEnd = trimSpaces(b, valueStart, lineEnd);
+            if (!HeadBytes.validValue(b, valueStart, valueEnd)) {
                 return DECODE;
             }
-            switch (screened(in, lineStart, colon)) {
+            switch (kindOf(b, lineStart, colon, SCREENED, SCREENED_KINDS, OTHER)) {
                 case HOST -> {
                     if (hostFrom >= 0) {
                         return DECODE;
@@ -311,14 +337,14 @@ final class RawRequestHead extends DefaultByteBufHolder {
                     hostTo = valueEnd;
                 }
                 case CONTENT_LENGTH -> {
-                    if (valueEnd - valueStart != 1 || in.getByte(valueStart) != '0') {
+                    if (valueEnd - valueStart != 1 || b[valueStart] != '0') {
                         return DECODE; // a body: the decoder frames it
                     }
                 }
                 case CONNECTION -> {
-                    if (equalsIgnoreCase(in, valueStart, valueEnd, CLOSE)) {
+                    if (equalsIgnoreCase(b, valueStart, valueEnd, CLOSE)) {
                         close = true;
-                    } else if (!equalsIgnoreCase(in, valueStart, valueEnd, KEEP_ALIVE)) {
+                    } else if (!equalsIgnoreCase(b, valueStart, valueEnd, KEEP_ALIVE)) {
                         return DECODE;
                     }
                 }
@@ -332,120 +358,15 @@ final class RawRequestHead extends DefaultByteBufHolder {
         if (hostFrom < 0) {
             return DECODE;
         }
-        String host = in.toString(hostFrom, hostTo - hostFrom, StandardCharsets.ISO_8859_1);
+        String host = string(b, hostFrom, hostTo);
         if (!StrictRequests.validHost(host)) {
             return DECODE;
         }
-        String uri = in.toString(target, targetEnd - target, StandardCharsets.ISO_8859_1);
-        int length = lf + 1 - start;
-        ByteBuf bytes = in.retainedSlice(start, length);
+        String uri = string(b, target, targetEnd);
+        int length = lf + 1;
+        ByteBuf bytes = in.retainedSlice(in.readerIndex(), length);
         in.skipBytes(length);
         return new RawRequestHead(bytes, method, uri, host, close);
-    }
-
-    // Header names the parser looks at: the framing and connection ones, and those it leaves to the decoder.
-    private static final int OTHER = 0, HOST = 1, CONTENT_LENGTH = 2, CONNECTION = 3, REFUSED = 4;
-    private static final byte[][] SCREENED = {ascii("host"), ascii("content-length"), ascii("connection"),
-            ascii("transfer-encoding"), ascii("upgrade"), ascii("expect"), ascii("te"), ascii("trailer")};
-    private static final int[] SCREENED_KINDS = {HOST, CONTENT_LENGTH, CONNECTION, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED};
-
-    // Lines toServer leaves out.
-    private static final int KEEP = 0, DROP = 1, X_FORWARDED_FOR = 2, FORWARDED = 3;
-    private static final byte[][] DROPPED = {ascii("connection"), ascii("keep-alive"), ascii("proxy-connection"),
-            ascii("te"), ascii("trailer"), ascii("proxy-authenticate"), ascii("upgrade"),
-            ascii("x-forwarded-for"), ascii("x-forwarded-proto"), ascii("x-forwarded-host"), ascii("forwarded")};
-    private static final int[] DROPPED_KINDS = {DROP, DROP, DROP, DROP, DROP, DROP, DROP, X_FORWARDED_FOR, DROP, DROP, FORWARDED};
-
-    private static final byte[] CLOSE = ascii("close");
-    private static final byte[] KEEP_ALIVE = ascii("keep-alive");
-
-    private static int screened(ByteBuf in, int from, int to) {
-        int length = to - from;
-        for (int k = 0; k < SCREENED.length; k++) {
-            if (SCREENED[k].length == length && equalsIgnoreCase(in, from, to, SCREENED[k])) {
-                return SCREENED_KINDS[k];
-            }
-        }
-        return OTHER;
-    }
-
-    private static int kind(ByteBuf in, int from, int to, byte[] cert) {
-        int length = to - from;
-        for (int k = 0; k < DROPPED.length; k++) {
-            if (DROPPED[k].length == length && equalsIgnoreCase(in, from, to, DROPPED[k])) {
-                return DROPPED_KINDS[k];
-            }
-        }
-        return cert != null && cert.length == length && equalsIgnoreCase(in, from, to, cert) ? DROP : KEEP;
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static boolean equalsExactly(ByteBuf in, int from, byte[] bytes) {
-        for (int i = 0; i < bytes.length; i++) {
-            if (in.getByte(from + i) != bytes[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether the bytes equal {@code lower} (lower-case ASCII) ignoring ASCII case. */
-    private static boolean equalsIgnoreCase(ByteBuf in, int from, int to, byte[] lower) {
-        if (to - from != lower.length) {
-            return false;
-        }
-        for (int i = 0; i < lower.length; i++) {
-            byte b = in.getByte(from + i);
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The colon's index if the line starts with a non-empty token and a colon; else -1. */
-    private static int nameEnd(ByteBuf in, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
-            if (b == ':') {
-                return i == from ? -1 : i;
-            }
-            if (!RawResponseHead.isTchar(b)) {
-                return -1;
-            }
-        }
-        return -1;
-    }
-
-    /** Field value bytes: visible, space, tab or obs-text; no other control byte (RFC 9110 §5.5). */
-    private static boolean validValue(ByteBuf in, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
-            if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int skipSpaces(ByteBuf in, int from, int to) {
-        while (from < to && (in.getByte(from) == ' ' || in.getByte(from) == '\t')) {
-            from++;
-        }
-        return from;
-    }
-
-    private static int trimSpaces(ByteBuf in, int from, int to) {
-        while (to > from && (in.getByte(to - 1) == ' ' || in.getByte(to - 1) == '\t')) {
-            to--;
-        }
-        return to;
     }
 
     @Override

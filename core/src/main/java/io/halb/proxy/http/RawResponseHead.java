@@ -6,6 +6,14 @@ import io.netty.buffer.DefaultByteBufHolder;
 
 import java.nio.charset.StandardCharsets;
 
+import static io.halb.proxy.http.HeadBytes.ascii;
+import static io.halb.proxy.http.HeadBytes.equalsIgnoreCase;
+import static io.halb.proxy.http.HeadBytes.indexOfLf;
+import static io.halb.proxy.http.HeadBytes.nameEnd;
+import static io.halb.proxy.http.HeadBytes.skipSpaces;
+import static io.halb.proxy.http.HeadBytes.trimSpaces;
+import static io.halb.proxy.http.HeadBytes.validValue;
+
 /**
  * A server's response head kept as the bytes it arrived in, for relaying to an HTTP/1.1 client
  * without decoding it into header objects and encoding it again (issue 9's profile: that round trip
@@ -95,10 +103,10 @@ final class RawResponseHead extends DefaultByteBufHolder {
             int from = 0;
             int endOfFields = headLength - 2; // the empty line's CRLF
             for (int i = 0; i < dropCount; i++) {
-                RawRequestHead.copy(in, start + from, start + drops[2 * i], out);
+                HeadBytes.copy(in, start + from, start + drops[2 * i], out);
                 from = drops[2 * i + 1];
             }
-            RawRequestHead.copy(in, start + from, start + endOfFields, out);
+            HeadBytes.copy(in, start + from, start + endOfFields, out);
             if (setCookie != null) {
                 out.writeBytes(SET_COOKIE).writeCharSequence(setCookie, StandardCharsets.ISO_8859_1);
                 out.writeBytes(CRLF);
@@ -106,7 +114,7 @@ final class RawResponseHead extends DefaultByteBufHolder {
             if (close) {
                 out.writeBytes(CONNECTION_CLOSE);
             }
-            RawRequestHead.copy(in, start + endOfFields, start + in.readableBytes(), out);
+            HeadBytes.copy(in, start + endOfFields, start + in.readableBytes(), out);
         } catch (RuntimeException e) {
             out.release();
             throw e;
@@ -131,9 +139,8 @@ final class RawResponseHead extends DefaultByteBufHolder {
         // checked buffer access per byte. Most heads fit the first, short copy.
         int readable = in.readableBytes();
         int limit = Math.min(readable, maxHead + 1);
-        byte[] b = Scratch.array();
         int copied = Math.min(limit, FIRST_COPY);
-        in.getBytes(in.readerIndex(), b, 0, copied);
+        byte[] b = HeadBytes.load(in, in.readerIndex(), copied);
         Object parsed = parse(in, b, copied, readable, head, maxHead);
         if (parsed == INCOMPLETE && copied < limit) {
             in.getBytes(in.readerIndex() + copied, b, copied, limit - copied);
@@ -195,7 +202,7 @@ final class RawResponseHead extends DefaultByteBufHolder {
                 if (!validValue(in, valueStart, valueEnd)) {
                     return DECODE;
                 }
-                switch (known(in, lineStart, colon)) {
+                switch (HeadBytes.kindOf(in, lineStart, colon, NAMES, KINDS, OTHER)) {
                     case CONTENT_LENGTH -> {
                         if (contentLength >= 0) {
                             return DECODE; // a second one: the decoder refuses or reconciles it
@@ -248,10 +255,6 @@ final class RawResponseHead extends DefaultByteBufHolder {
             CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION,
             HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP};
 
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
     /** {@code HTTP/1.1 NNN reason}: the status if final (200-599), else -1. */
     private static int statusOf(byte[] in, int from, int to) {
         if (to - from < 12 || in[from] != 'H' || in[from + 1] != 'T' || in[from + 2] != 'T'
@@ -282,60 +285,6 @@ final class RawResponseHead extends DefaultByteBufHolder {
         return status;
     }
 
-    /** The colon's index if the line starts with a non-empty token and a colon; else -1. */
-    private static int nameEnd(byte[] in, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte b = in[i];
-            if (b == ':') {
-                return i == from ? -1 : i;
-            }
-            if (!isTchar(b)) {
-                return -1;
-            }
-        }
-        return -1;
-    }
-
-    static boolean isTchar(byte b) {
-        return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
-                || b == '-' || b == '_' || b == '.' || b == '!' || b == '#' || b == '$' || b == '%' || b == '&'
-                || b == '\'' || b == '*' || b == '+' || b == '^' || b == '`' || b == '|' || b == '~';
-    }
-
-    /** Field value bytes: visible, space, tab or obs-text; no other control byte (RFC 9110 §5.5). */
-    private static boolean validValue(byte[] in, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte b = in[i];
-            if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int skipSpaces(byte[] in, int from, int to) {
-        while (from < to && (in[from] == ' ' || in[from] == '\t')) {
-            from++;
-        }
-        return from;
-    }
-
-    private static int trimSpaces(byte[] in, int from, int to) {
-        while (to > from && (in[to - 1] == ' ' || in[to - 1] == '\t')) {
-            to--;
-        }
-        return to;
-    }
-
-    private static int indexOfLf(byte[] in, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (in[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     private static int[] addDrop(int[] drops, int index, int from, int to) {
         if (drops == null) {
             drops = new int[4];
@@ -361,33 +310,6 @@ final class RawResponseHead extends DefaultByteBufHolder {
             v = v * 10 + (b - '0');
         }
         return v;
-    }
-
-    private static int known(byte[] in, int from, int to) {
-        int length = to - from;
-        for (int k = 0; k < NAMES.length; k++) {
-            if (NAMES[k].length == length && equalsIgnoreCase(in, from, to, NAMES[k])) {
-                return KINDS[k];
-            }
-        }
-        return OTHER;
-    }
-
-    /** Whether the bytes equal {@code lower} (lower-case ASCII) ignoring ASCII case. */
-    private static boolean equalsIgnoreCase(byte[] in, int from, int to, byte[] lower) {
-        if (to - from != lower.length) {
-            return false;
-        }
-        for (int i = 0; i < lower.length; i++) {
-            byte b = in[from + i];
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
