@@ -1,12 +1,10 @@
 package io.halb.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -39,25 +37,18 @@ final class ClientConnectionCodec extends CombinedChannelDuplexHandler<RequestDe
      * bytes (head included): they pass unencoded.
      */
     void startRawResponse() {
-        outboundHandler().raw = true;
+        outboundHandler().passage.open();
     }
 
     static final class Encoder extends HttpResponseEncoder {
         private HttpMethod method;
-        private boolean raw;
+        private final RawPassage passage = new RawPassage();
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-            if (raw) {
-                if (msg instanceof ByteBuf) {
-                    ctx.write(msg, promise);
-                    return;
-                }
-                if (msg instanceof HttpObject) {
-                    raw = false;
-                }
+            if (!passage.pass(ctx, msg, promise)) {
+                super.write(ctx, msg, promise);
             }
-            super.write(ctx, msg, promise);
         }
 
         @Override

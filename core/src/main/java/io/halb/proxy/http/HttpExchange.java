@@ -75,7 +75,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
     private final Timeouts timeouts;
     /** The decoded request head; {@code null} when the head came as bytes ({@link #rawRequest}). */
     private final HttpRequest request;
-    /** The request head as the client sent it, until {@link #start} rewrites it into {@link #rawOut}. */
+    /** The request head as the client sent it, until {@link #start} rewrites it into the replay buffer's head. */
     private RawRequestHead rawRequest;
     private final String uri;
     private final InetAddress clientAddress;
@@ -216,8 +216,7 @@ final class HttpExchange implements PickContext, RequestQueue.Waiter {
         if (request == null) {
             // What goes to the server, as for a decoded head (rewritten before the pick).
             ByteBuf out = replay.head();
-            return out != null ? RawRequestHead.header(out, lowerCaseName)
-                    : rawRequest != null ? rawRequest.header(lowerCaseName) : null;
+            return out == null ? null : RawRequestHead.header(out, lowerCaseName);
         }
         return request.headers().get(lowerCaseName);
     }

@@ -1,11 +1,9 @@
 package io.halb.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 
 /**
@@ -32,24 +30,17 @@ final class ServerConnectionCodec extends CombinedChannelDuplexHandler<ResponseD
      * (head included): they pass unencoded.
      */
     void startRawRequest() {
-        outboundHandler().raw = true;
+        outboundHandler().passage.open();
     }
 
     static final class Encoder extends HttpRequestEncoder {
-        private boolean raw;
+        private final RawPassage passage = new RawPassage();
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-            if (raw) {
-                if (msg instanceof ByteBuf) {
-                    ctx.write(msg, promise);
-                    return;
-                }
-                if (msg instanceof HttpObject) {
-                    raw = false;
-                }
+            if (!passage.pass(ctx, msg, promise)) {
+                super.write(ctx, msg, promise);
             }
-            super.write(ctx, msg, promise);
         }
     }
 }
